@@ -1,0 +1,27 @@
+"""autograd_lite: reverse-mode automatic differentiation you can read, check and draw.
+
+Modules, in dependency order: `graph` (nodes, grad mode, topological order, backward),
+`value` (the scalar `Value`), `gradcheck` (central differences), `render` and `draw`
+(Graphviz diagrams).
+"""
+
+from .draw import Diagram, draw_graph
+from .gradcheck import GradcheckError, central_difference, gradcheck
+from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .render import GraphvizNotFoundError
+from .value import Value
+
+__all__ = [
+    "Value",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "gradcheck",
+    "GradcheckError",
+    "central_difference",
+    "draw_graph",
+    "Diagram",
+    "GraphvizNotFoundError",
+]
+__version__ = "0.1.0"

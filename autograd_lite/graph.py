@@ -1,0 +1,212 @@
+"""The graph core shared by `Value` and `Tensor`: nodes, grad mode, topological order, backward.
+
+A node is the result of one elementary op. It holds its forward `data`, its `grad`, its
+`_parents` (an ordered tuple: `a + a` keeps both edges), the op name `_op`, and `_rule`: the
+data its `_vjp` needs to push an adjoint back to each parent (local derivatives for `Value`,
+saved arrays for `Tensor`). A rule never refers to the node that owns it, and edges only point
+from a node to its parents, so a graph has no reference cycles and is freed by reference
+counting alone as soon as the user drops its root.
+
+Every walk over a graph is iterative (no recursion limit) and deterministic: parents are
+visited in the order the op listed them.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ContextDecorator
+from typing import Any, TypeVar
+
+__all__ = [
+    "Node",
+    "toposort",
+    "backward",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- grad mode ------------------------------------------------------------------------------
+
+class _GradMode(threading.local):
+    enabled = True  # per thread, like PyTorch's grad mode
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when new ops record their parents (the default)."""
+    return _mode.enabled
+
+
+class _GradModeContext(ContextDecorator):
+    """Sets grad mode inside a `with` block or a decorated function, then restores it."""
+
+    mode: bool
+
+    def __enter__(self) -> None:
+        self._saved.append(_mode.enabled)
+        _mode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._saved.pop()
+
+    def _recreate_cm(self) -> _GradModeContext:
+        fresh = copy.copy(self)  # a decorated function gets its own context on every call
+        fresh._saved = []
+        return fresh
+
+
+class no_grad(_GradModeContext):
+    """`with no_grad():` or `@no_grad()`: ops inside record nothing; results are constants."""
+
+    mode = False
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+
+class enable_grad(_GradModeContext):
+    """`with enable_grad():` or `@enable_grad()`: record again inside a `no_grad` block."""
+
+    mode = True
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set grad mode now (a plain call works as a statement, as in PyTorch), or for a block."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._saved = [_mode.enabled]
+        _mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        if not self._saved:  # a fresh context of a decorated call; otherwise saved by __init__
+            self._saved.append(_mode.enabled)
+        _mode.enabled = self.mode
+
+    def __call__(self, func: F) -> F:
+        _mode.enabled = self._saved.pop()  # used as a decorator: undo the immediate set
+        return super().__call__(func)
+
+
+# --- nodes ----------------------------------------------------------------------------------
+
+class _Freed:
+    """Marks a node whose backward rule was released by `backward(retain_graph=False)`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<freed>"
+
+
+FREED = _Freed()
+
+
+class Node:
+    """One vertex of a computation graph; subclasses define `_vjp` and how grads are kept."""
+
+    __slots__ = ("data", "grad", "_parents", "_op", "_rule", "_adjoint", "label", "__weakref__")
+
+    data: Any
+    grad: Any
+    _parents: tuple[Node, ...]
+    _op: str
+    _rule: Any
+    _adjoint: Any  # scratch: the adjoint gathered so far during a backward sweep, else None
+    label: str
+
+    def _vjp(self, g: Any) -> Iterator[Any] | tuple[Any, ...] | list[Any]:
+        """Adjoints for `self._parents` (same order) given the adjoint `g` of this node."""
+        raise NotImplementedError
+
+    # Whether backward stores this node's adjoint in `.grad` (accumulating across calls):
+    # every Value does (as micrograd); a Tensor only if it is a leaf or asked to retain it.
+    _retains_grad: bool = True
+
+    @property
+    def is_leaf(self) -> bool:
+        """A node no op produced (an input or parameter), or one made under `no_grad`."""
+        return not self._parents
+
+
+def toposort(root: Node) -> list[Node]:
+    """Every node `root` depends on, parents before children, `root` last.
+
+    Iterative depth-first post-order; ties follow the parents' order, so the result is the
+    same on every run. A node is pushed, then a `None` marker, then its parents: when the
+    marker comes back off the stack, all the node's ancestors are placed and so is it.
+    """
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[Node | None] = [root]
+    push, pop, mark = stack.append, stack.pop, seen.add
+    while stack:
+        node = pop()
+        if node is None:
+            order.append(pop())  # type: ignore[arg-type]
+        elif id(node) not in seen:
+            mark(id(node))
+            push(node)
+            push(None)
+            for parent in reversed(node._parents):
+                if id(parent) not in seen:
+                    push(parent)
+    return order
+
+
+def backward(root: Node, gradient: Any, retain_graph: bool = False) -> None:
+    """Reverse-mode sweep: seed `root` with `gradient` and apply the chain rule to the graph.
+
+    Nodes are visited in reverse topological order, so each node's adjoint is complete before
+    it is pushed to its parents. Adjoints of one sweep are gathered in `_adjoint`, apart from
+    the stored `.grad`, so a second sweep over a retained graph adds exactly one more gradient.
+    Unless `retain_graph`, each rule is released as soon as it has been used.
+    """
+    order = toposort(root)
+    for node in order:
+        if node._rule is FREED:
+            raise RuntimeError(
+                f"backward: the graph through op {node._op!r} was already freed by an earlier "
+                "backward(). Pass retain_graph=True to the first backward() to backpropagate "
+                "through the same graph again, or recompute the forward pass."
+            )
+    # The sweep makes no reference cycles, so the cyclic collector has nothing to find in it;
+    # pausing it avoids rescanning the whole graph several times (half the time of a sweep).
+    collecting = gc.isenabled()
+    gc.disable()
+    root._adjoint = gradient
+    try:
+        for node in reversed(order):
+            g = node._adjoint
+            if g is None:  # nothing flows here (e.g. a non-differentiable input)
+                continue
+            node._adjoint = None
+            if node._retains_grad:
+                node.grad = g if node.grad is None else node.grad + g
+            if node._parents:
+                for parent, gp in zip(node._parents, node._vjp(g), strict=True):
+                    if gp is not None:
+                        a = parent._adjoint
+                        parent._adjoint = gp if a is None else a + gp
+                if not retain_graph:
+                    node._rule = FREED
+    except BaseException:
+        for node in order:  # leave no partial adjoints behind for the next sweep
+            node._adjoint = None
+        raise
+    finally:
+        if collecting:
+            gc.enable()

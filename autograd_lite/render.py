@@ -1,0 +1,80 @@
+"""Running Graphviz's `dot` layout: the system's when installed, else the `graphviz-pure` wheel.
+
+`graphviz-pure` is a self-contained port of `dot` shipped as a PyPI wheel; it installs a
+`graphviz-pure` command (never a `dot`), so it is called by that name. Set the environment
+variable `AUTOGRAD_LITE_DOT` to a program path to choose one explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+__all__ = ["GraphvizNotFoundError", "find_dot", "run_dot", "write_atomic"]
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Neither a system `dot` nor the `graphviz-pure` program could be found."""
+
+
+def _candidates() -> list[str | None]:
+    exe = "graphviz-pure.exe" if os.name == "nt" else "graphviz-pure"
+    scripts = {sysconfig.get_path("scripts"), str(Path(sys.executable).parent)}
+    return [
+        os.environ.get("AUTOGRAD_LITE_DOT") or None,
+        shutil.which("dot"),
+        shutil.which("graphviz-pure"),
+        # an un-activated virtual environment: its scripts folder is not on PATH
+        *(str(Path(d, exe)) for d in sorted(scripts) if Path(d, exe).is_file()),
+    ]
+
+
+def find_dot() -> str:
+    """Path of the layout program to run (system `dot` first, then `graphviz-pure`)."""
+    for path in _candidates():
+        if path:
+            return path
+    raise GraphvizNotFoundError(
+        "draw_graph: no Graphviz layout program found. Install the Python package "
+        "'graphviz-pure' (pip install graphviz-pure; autograd_lite depends on it where it has "
+        "wheels) or the system Graphviz (e.g. apt install graphviz, brew install graphviz).")
+
+
+def run_dot(source: str, format: str, engine: str = "dot") -> bytes:
+    """Lay out DOT `source` and return the rendered bytes (`format`: svg, png, ...)."""
+    program = find_dot()
+    try:
+        done = subprocess.run([program, f"-K{engine}", f"-T{format}"], input=source.encode(),
+                              capture_output=True, check=False)
+    except OSError as e:
+        raise GraphvizNotFoundError(f"draw_graph: cannot run {program!r}: {e}") from e
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip()
+        raise RuntimeError(f"draw_graph: {Path(program).name} could not render format "
+                           f"{format!r} (exit {done.returncode}): {message}")
+    return done.stdout
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` through a temporary file, so a failure never truncates it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
