@@ -51,10 +51,10 @@ class Diagram(graphviz.Digraph):
             target = Path(directory or "", outfile)
             format = format or target.suffix.lstrip(".") or self.format
             if filename is not None:
-                self.save(filename, directory)
+                self.save(filename, directory=directory)
         else:
             format = format or self.format
-            source = Path(self.save(filename, directory))
+            source = Path(self.save(filename, directory=directory))
             target = source.with_name(f"{source.name}.{format}")
             if cleanup:
                 source.unlink()

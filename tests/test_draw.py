@@ -1,0 +1,150 @@
+"""draw_graph: the DOT it writes (nodes, edges, labels, ids) and the diagram it renders."""
+
+import re
+
+import graphviz
+import pytest
+
+from autograd_lite import Diagram, Value, draw_graph
+
+
+def neuron():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def records(source):
+    return re.findall(r'^\s*(v\d+) \[label="\{ (.*?) \}"', source, flags=re.M)
+
+
+def op_nodes(source):
+    return re.findall(r'^\s*(v\d+_op) \[label=(\S+)', source, flags=re.M)
+
+
+def edges(source):
+    return re.findall(r"^\s*(\w+) -> (\w+)", source, flags=re.M)
+
+
+def test_one_record_per_value_and_one_small_node_per_op():
+    source = draw_graph(neuron()).source
+    assert len(records(source)) == 10  # 5 leaves, 2 products, 2 sums, tanh
+    ops = [label.strip('"') for _, label in op_nodes(source)]
+    assert sorted(ops) == sorted(["*", "*", "+", "+", "tanh"])
+    assert isinstance(draw_graph(neuron()), graphviz.Digraph)
+
+
+def test_every_edge_is_kept_even_for_a_value_used_twice():
+    a = Value(3.0, label="a")
+    source = draw_graph(a + a).source
+    assert edges(source).count(("v0", "v1_op")) == 2
+    b = Value(2.0)
+    c = a * b + a  # a feeds two different ops
+    assert len(edges(draw_graph(c).source)) == 2 + 1 + 2 + 1
+
+
+def test_records_show_label_data_and_a_dash_for_grad_before_backward():
+    o = neuron()
+    fields = dict(records(draw_graph(o).source))
+    assert "x1 | data 2.0000 | grad —" in fields.values()
+    assert "o | data 0.7071 | grad —" in fields.values()
+    o.backward()
+    fields = dict(records(draw_graph(o).source))
+    assert "o | data 0.7071 | grad 1.0000" in fields.values()
+    assert "w1 | data -3.0000 | grad 1.0000" in fields.values()
+    assert "x2 | data 0.0000 | grad 0.5000" in fields.values()
+
+
+def test_a_zero_gradient_is_shown_as_zero_not_as_a_dash():
+    x = Value(-1.0, label="x")
+    y = x.relu()
+    y.backward()
+    assert "x | data -1.0000 | grad 0.0000" in dict(records(draw_graph(y).source)).values()
+
+
+def test_show_data_and_show_grad_can_be_turned_off():
+    source = draw_graph(neuron(), show_data=False, show_grad=False).source
+    assert {fields for _, fields in records(source)} >= {"x1", "w1", "o"}
+    assert "data " not in source and "grad " not in source
+
+
+def test_large_and_small_numbers_use_scientific_notation():
+    x = Value(123456.0, label="big") * Value(1e-7, label="small")
+    fields = list(dict(records(draw_graph(x).source)).values())
+    assert "big | data 1.235e+05 | grad —" in fields
+    assert "small | data 1.000e-07 | grad —" in fields
+
+
+def test_node_ids_follow_topological_order_and_the_source_is_deterministic():
+    first, second = draw_graph(neuron()).source, draw_graph(neuron()).source
+    assert first == second
+    ids = [nid for nid, _ in records(first)]
+    assert ids == [f"v{i}" for i in range(len(ids))]
+
+
+def test_output_is_highlighted():
+    source = draw_graph(neuron()).source
+    highlighted = re.findall(r"^\s*(v\d+) .*fillcolor", source, flags=re.M)
+    assert highlighted == ["v9"]
+
+
+def test_rankdir_is_passed_through_and_validated():
+    assert "rankdir=TB" in draw_graph(neuron(), rankdir="TB").source
+    with pytest.raises(ValueError, match="rankdir must be one of LR, RL, TB, BT"):
+        draw_graph(neuron(), rankdir="sideways")
+
+
+def test_max_nodes_guard_names_the_size_and_the_way_out():
+    y = Value(1.0)
+    for _ in range(30):
+        y = y * 1.5
+    with pytest.raises(ValueError, match=r"61 values, more than max_nodes=20.*max_nodes=61"):
+        draw_graph(y, max_nodes=20)
+    assert len(records(draw_graph(y, max_nodes=61).source)) == 61
+
+
+def test_drawing_a_deep_graph_does_not_recurse():
+    y = Value(0.1)
+    for _ in range(20_000):
+        y = y.sin()
+    assert len(records(draw_graph(y, max_nodes=10**6).source)) == 20_001
+
+
+def test_labels_with_record_syntax_are_escaped_and_render():
+    x = Value(1.0, label='a|b {c} <d> "e" \\')
+    diagram = draw_graph(x * 2.0)
+    assert r'a\|b \{c\} \<d\> \"e\" \\' in diagram.source
+    svg = diagram.pipe(format="svg", encoding="utf-8")
+    assert "a|b {c} &lt;d&gt; &quot;e&quot; \\" in svg
+
+
+def test_draw_graph_refuses_things_that_are_not_graph_nodes():
+    with pytest.raises(TypeError, match="expected a Value or Tensor, got float"):
+        draw_graph(1.0)
+
+
+def test_diagram_displays_inline_in_jupyter_as_svg():
+    bundle = draw_graph(neuron())._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert "<svg" in bundle["image/svg+xml"] and "tanh" in bundle["image/svg+xml"]
+
+
+def test_render_writes_svg_and_png_files(tmp_path):
+    diagram = draw_graph(neuron())
+    assert isinstance(diagram, Diagram)
+    svg = diagram.render(tmp_path / "graph", format="svg")
+    assert svg == str(tmp_path / "graph.svg")
+    assert (tmp_path / "graph").read_text().startswith("digraph")  # the DOT source, as graphviz
+    assert "<svg" in (tmp_path / "graph.svg").read_text()
+    png = diagram.render(outfile=tmp_path / "exact.png")
+    assert png == str(tmp_path / "exact.png")
+    assert (tmp_path / "exact.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_render_cleanup_keeps_only_the_picture(tmp_path):
+    draw_graph(neuron()).render(tmp_path / "g", format="svg", cleanup=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg"]

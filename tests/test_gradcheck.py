@@ -1,0 +1,88 @@
+"""gradcheck and central_difference: they accept right gradients and catch wrong ones."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_lite import GradcheckError, Value, central_difference, gradcheck
+
+
+def test_gradcheck_accepts_a_correct_function_of_several_inputs():
+    assert gradcheck(lambda x, y: (x * y).tanh() + x ** y / (1 + y * y), 0.5, 1.5) is True
+
+
+def test_gradcheck_takes_ints_numpy_scalars_and_zero_d_arrays():
+    assert gradcheck(lambda x, y: x.exp() * y, 1, np.float32(0.5))
+    assert gradcheck(lambda x: x.sin(), np.array(0.3))
+
+
+def test_gradcheck_error_is_an_assertion_naming_input_and_both_values():
+    def wrong(x, y):
+        return x * y + y * y.data  # .data is a constant: d/dy misses the second y term
+
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(wrong, 2.0, 3.0)
+    assert isinstance(info.value, AssertionError)
+    message = str(info.value)
+    assert "input 1" in message
+    assert "analytic 5.0" in message and "numeric 8.0" in message
+
+
+def test_gradcheck_respects_its_tolerances():
+    def slightly_wrong(x):  # true derivative 2x; analytic 2x + 1e-6·x
+        return x * x + x * (1e-6 * x.data)
+
+    assert gradcheck(slightly_wrong, 1.0, atol=1e-5, rtol=0)
+    with pytest.raises(GradcheckError):
+        gradcheck(slightly_wrong, 1.0, atol=1e-8, rtol=0)
+
+
+def test_gradcheck_treats_an_unreached_input_as_zero_gradient():
+    assert gradcheck(lambda x, y: x * 2.0, 1.0, 5.0)
+
+
+def test_gradcheck_matches_nan_only_with_nan():
+    assert gradcheck(lambda x: x.sqrt(), -1.0)  # nan analytic, nan numeric
+    with pytest.raises(GradcheckError, match="analytic nan, numeric 0.0"):
+        gradcheck(lambda x: (x * 0.0).sqrt(), 1.0)  # chain rule gives inf·0 = nan
+
+
+def test_gradcheck_refuses_results_that_are_not_graph_values():
+    with pytest.raises(TypeError, match="must return a Value"):
+        gradcheck(lambda x: x.data * 2, 1.0)
+
+
+def test_gradcheck_refuses_array_inputs_for_scalar_functions():
+    with pytest.raises(TypeError, match=r"input 0 has shape \(3,\)"):
+        gradcheck(lambda x: x, np.ones(3))
+
+
+def test_gradcheck_needs_an_input():
+    with pytest.raises(TypeError, match="at least one input"):
+        gradcheck(lambda: Value(1.0))
+
+
+def test_central_difference_is_second_order_accurate():
+    exact = math.cos(0.7)
+    err_big = abs(central_difference(lambda x: x.sin(), 0.7, eps=1e-2) - exact)
+    err_small = abs(central_difference(lambda x: x.sin(), 0.7, eps=1e-3) - exact)
+    assert err_small < err_big / 50  # error ∝ ε²: 10x smaller ε, ~100x smaller error
+
+
+def test_central_difference_picks_the_argument_to_perturb():
+    f = lambda x, y: x * y * y  # noqa: E731
+    assert central_difference(f, 2.0, 3.0, arg=0) == pytest.approx(9.0, rel=1e-8)
+    assert central_difference(f, 2.0, 3.0, arg=1) == pytest.approx(12.0, rel=1e-8)
+
+
+def test_central_difference_does_not_record_a_graph():
+    recorded = []
+
+    def f(x):
+        y = x * 2.0
+        recorded.append(y.is_leaf)
+        return y
+
+    central_difference(f, 1.0)
+    assert recorded == [True, True]
