@@ -56,6 +56,11 @@ def _recip(x: float) -> float:
     return 1.0 / x if x else math.copysign(math.inf, x)
 
 
+def _dpow(a: float, n: float) -> float:
+    """∂(a^n)/∂a = n·a^(n-1), taken as 0 for n = 0 (even at a = 0, where 0·inf is nan)."""
+    return n * _pow(a, n - 1) if n != 0 else 0.0
+
+
 def _sigmoid(x: float) -> float:
     """σ(x) = 1/(1 + e^-x), evaluated without overflow for either sign of x."""
     if x >= 0:
@@ -113,15 +118,16 @@ class Value(Node):
         return _result(a * b, (self, other), "*", (b, a))
 
     def __pow__(self, other: Value | Number) -> Value:
+        a = self.data
         if isinstance(other, Value):  # a ** b: ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a
-            a, b = self.data, other.data
+            b = other.data
             out = _pow(a, b)
             dlog = 0.0 if a == 0 and b >= 0 else out * _log(a)
-            return _result(out, (self, other), "**", (b * _pow(a, b - 1), dlog))
-        n = _as_float(other, "Value ** exponent") if type(other) is not int else other
-        a = self.data  # a ** n: ∂/∂a = n·a^(n-1) (and 0 for n = 0, even at a = 0)
-        return _result(_pow(a, n), (self,), f"**{other}",
-                             (n * _pow(a, n - 1) if n != 0 else 0.0,))
+            return _result(out, (self, other), "**", (_dpow(a, b), dlog))
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        n = other if type(other) is int else float(other)  # a ** n: one parent
+        return _result(_pow(a, n), (self,), f"**{other}", (_dpow(a, n),))
 
     def exp(self) -> Value:
         out = _exp(self.data)  # d/dx e^x = e^x
