@@ -8,11 +8,22 @@ Modules, in dependency order: `graph` (nodes, grad mode, topological order, back
 from .draw import Diagram, draw_graph
 from .gradcheck import GradcheckError, central_difference, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import concat, log_softmax, logsumexp, maximum, minimum, softmax, stack, where
 from .render import GraphvizNotFoundError
+from .tensor import Tensor
 from .value import Value
 
 __all__ = [
     "Value",
+    "Tensor",
+    "concat",
+    "stack",
+    "where",
+    "maximum",
+    "minimum",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

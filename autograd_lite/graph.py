@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ContextDecorator
 from typing import Any, TypeVar
 
@@ -118,10 +118,10 @@ FREED = _Freed()
 class Node:
     """One vertex of a computation graph; subclasses define `_vjp` and how grads are kept."""
 
-    __slots__ = ("data", "grad", "_parents", "_op", "_rule", "_adjoint", "label", "__weakref__")
+    __slots__ = ("_parents", "_op", "_rule", "_adjoint", "label", "__weakref__")
 
-    data: Any
-    grad: Any
+    data: Any  # the forward value
+    grad: Any  # the stored gradient (None before any backward reached the node)
     _parents: tuple[Node, ...]
     _op: str
     _rule: Any
@@ -142,12 +142,13 @@ class Node:
         return not self._parents
 
 
-def toposort(root: Node) -> list[Node]:
+def toposort(root: Node, stop: frozenset[int] | set[int] = frozenset()) -> list[Node]:
     """Every node `root` depends on, parents before children, `root` last.
 
     Iterative depth-first post-order; ties follow the parents' order, so the result is the
     same on every run. A node is pushed, then a `None` marker, then its parents: when the
     marker comes back off the stack, all the node's ancestors are placed and so is it.
+    The walk does not go past nodes whose `id` is in `stop`.
     """
     order: list[Node] = []
     seen: set[int] = set()
@@ -161,40 +162,50 @@ def toposort(root: Node) -> list[Node]:
             mark(id(node))
             push(node)
             push(None)
-            for parent in reversed(node._parents):
-                if id(parent) not in seen:
-                    push(parent)
+            if id(node) not in stop:
+                for parent in reversed(node._parents):
+                    if id(parent) not in seen:
+                        push(parent)
     return order
 
 
-def backward(root: Node, gradient: Any, retain_graph: bool = False) -> None:
+def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph: bool = False,
+             inputs: Sequence[Node] | None = None) -> list[Any] | None:
     """Reverse-mode sweep: seed `root` with `gradient` and apply the chain rule to the graph.
 
     Nodes are visited in reverse topological order, so each node's adjoint is complete before
     it is pushed to its parents. Adjoints of one sweep are gathered in `_adjoint`, apart from
     the stored `.grad`, so a second sweep over a retained graph adds exactly one more gradient.
-    Unless `retain_graph`, each rule is released as soon as it has been used.
+    Unless `retain_graph` (implied by `create_graph`), each rule is released once used.
+
+    With `create_graph`, the sweep itself is recorded (rules run with grad mode on), so the
+    gradients are differentiable. With `inputs`, the sweep stops at those nodes and returns
+    their adjoints (None where nothing reached) instead of storing any `.grad`.
     """
-    order = toposort(root)
+    retain_graph = retain_graph or create_graph
+    stop = frozenset(map(id, inputs)) if inputs is not None else frozenset()
+    order = toposort(root, stop)
     for node in order:
-        if node._rule is FREED:
+        if node._rule is FREED and id(node) not in stop:
             raise RuntimeError(
                 f"backward: the graph through op {node._op!r} was already freed by an earlier "
                 "backward(). Pass retain_graph=True to the first backward() to backpropagate "
                 "through the same graph again, or recompute the forward pass."
             )
-    # The sweep makes no reference cycles, so the cyclic collector has nothing to find in it;
-    # pausing it avoids rescanning the whole graph several times (half the time of a sweep).
+    keep = inputs is None
+    # The sweep frees nothing the cyclic collector could find; pausing the collector avoids
+    # rescanning the whole (live) graph several times, which otherwise costs half a sweep.
     collecting = gc.isenabled()
     gc.disable()
+    mode, _mode.enabled = _mode.enabled, create_graph
     root._adjoint = gradient
     try:
         for node in reversed(order):
             g = node._adjoint
-            if g is None:  # nothing flows here (e.g. a non-differentiable input)
+            if g is None or id(node) in stop:  # nothing flows here, or an input to report
                 continue
             node._adjoint = None
-            if node._retains_grad:
+            if keep and node._retains_grad:
                 node.grad = g if node.grad is None else node.grad + g
             if node._parents:
                 for parent, gp in zip(node._parents, node._vjp(g), strict=True):
@@ -204,9 +215,16 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False) -> None:
                 if not retain_graph:
                     node._rule = FREED
     except BaseException:
-        for node in order:  # leave no partial adjoints behind for the next sweep
+        for node in order:  # a failed sweep leaves no partial adjoints behind
             node._adjoint = None
         raise
     finally:
+        _mode.enabled = mode
         if collecting:
             gc.enable()
+    if inputs is None:
+        return None
+    found = [x._adjoint for x in inputs]
+    for x in inputs:
+        x._adjoint = None
+    return found

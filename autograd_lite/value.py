@@ -88,7 +88,7 @@ class Value(Node):
     can show them; grads accumulate across backward calls until `zero_grad()`.
     """
 
-    __slots__ = ()
+    __slots__ = ("data", "grad")
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value")
