@@ -135,6 +135,9 @@ class Node:
     # Whether backward stores this node's adjoint in `.grad` (accumulating across calls):
     # every Value does (as micrograd); a Tensor only if it is a leaf or asked to retain it.
     _retains_grad: bool = True
+    # Whether `_rule` is the tuple of local derivatives ∂node/∂parent (numbers), which the
+    # sweep multiplies by the adjoint itself; otherwise `_vjp` interprets the rule.
+    _local_rule: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -142,30 +145,31 @@ class Node:
         return not self._parents
 
 
-def toposort(root: Node, stop: frozenset[int] | set[int] = frozenset()) -> list[Node]:
+def toposort(root: Node, stop: frozenset[Node] | set[Node] = frozenset()) -> list[Node]:
     """Every node `root` depends on, parents before children, `root` last.
 
     Iterative depth-first post-order; ties follow the parents' order, so the result is the
     same on every run. A node is pushed, then a `None` marker, then its parents: when the
     marker comes back off the stack, all the node's ancestors are placed and so is it.
-    The walk does not go past nodes whose `id` is in `stop`.
+    The walk does not go past the nodes in `stop`. (Nodes hash by identity.)
     """
     order: list[Node] = []
-    seen: set[int] = set()
+    seen: set[Node] = set()
     stack: list[Node | None] = [root]
-    push, pop, mark = stack.append, stack.pop, seen.add
+    push, pop, mark, place = stack.append, stack.pop, seen.add, order.append
     while stack:
         node = pop()
         if node is None:
-            order.append(pop())  # type: ignore[arg-type]
-        elif id(node) not in seen:
-            mark(id(node))
+            place(pop())  # type: ignore[arg-type]
+        elif node not in seen:
+            mark(node)
             push(node)
             push(None)
-            if id(node) not in stop:
-                for parent in reversed(node._parents):
-                    if id(parent) not in seen:
-                        push(parent)
+            if stop and node in stop:
+                continue
+            for parent in reversed(node._parents):
+                if parent not in seen:
+                    push(parent)
     return order
 
 
@@ -174,50 +178,33 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     """Reverse-mode sweep: seed `root` with `gradient` and apply the chain rule to the graph.
 
     Nodes are visited in reverse topological order, so each node's adjoint is complete before
-    it is pushed to its parents. Adjoints of one sweep are gathered in `_adjoint`, apart from
-    the stored `.grad`, so a second sweep over a retained graph adds exactly one more gradient.
-    Unless `retain_graph` (implied by `create_graph`), each rule is released once used.
+    it is pushed to its parents. A node's rule is either its local derivatives ∂node/∂parent
+    (numbers: each parent gets adjoint · derivative) or data its `_vjp` turns into the parents'
+    adjoints. Adjoints of one sweep are gathered in `_adjoint`, apart from the stored `.grad`,
+    so a second sweep over a retained graph adds exactly one more gradient. Unless
+    `retain_graph` (implied by `create_graph`), each rule is released once used.
 
     With `create_graph`, the sweep itself is recorded (rules run with grad mode on), so the
     gradients are differentiable. With `inputs`, the sweep stops at those nodes and returns
     their adjoints (None where nothing reached) instead of storing any `.grad`.
     """
     retain_graph = retain_graph or create_graph
-    stop = frozenset(map(id, inputs)) if inputs is not None else frozenset()
-    order = toposort(root, stop)
-    for node in order:
-        if node._rule is FREED and id(node) not in stop:
-            raise RuntimeError(
-                f"backward: the graph through op {node._op!r} was already freed by an earlier "
-                "backward(). Pass retain_graph=True to the first backward() to backpropagate "
-                "through the same graph again, or recompute the forward pass."
-            )
+    stop = frozenset(inputs) if inputs is not None else frozenset()
     keep = inputs is None
-    # The sweep frees nothing the cyclic collector could find; pausing the collector avoids
-    # rescanning the whole (live) graph several times, which otherwise costs half a sweep.
+    # Sorting and sweeping free nothing the cyclic collector could find; pausing it avoids
+    # rescanning the whole (live) graph several times, which otherwise costs half a backward.
     collecting = gc.isenabled()
     gc.disable()
     mode, _mode.enabled = _mode.enabled, create_graph
-    root._adjoint = gradient
     try:
-        for node in reversed(order):
-            g = node._adjoint
-            if g is None or id(node) in stop:  # nothing flows here, or an input to report
-                continue
-            node._adjoint = None
-            if keep and node._retains_grad:
-                node.grad = g if node.grad is None else node.grad + g
-            if node._parents:
-                for parent, gp in zip(node._parents, node._vjp(g), strict=True):
-                    if gp is not None:
-                        a = parent._adjoint
-                        parent._adjoint = gp if a is None else a + gp
-                if not retain_graph:
-                    node._rule = FREED
-    except BaseException:
-        for node in order:  # a failed sweep leaves no partial adjoints behind
-            node._adjoint = None
-        raise
+        order = toposort(root, stop)
+        for node in order:
+            if node._rule is FREED and node not in stop:
+                raise RuntimeError(
+                    f"backward: the graph through op {node._op!r} was already freed by an "
+                    "earlier backward(). Pass retain_graph=True to the first backward() to "
+                    "backpropagate through the same graph again, or recompute the forward pass.")
+        _sweep(order, root, gradient, keep, retain_graph, stop)
     finally:
         _mode.enabled = mode
         if collecting:
@@ -228,3 +215,34 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     for x in inputs:
         x._adjoint = None
     return found
+
+
+def _sweep(order: list[Node], root: Node, gradient: Any, keep: bool, retain_graph: bool,
+           stop: frozenset[Node]) -> None:
+    root._adjoint = gradient
+    try:
+        for node in reversed(order):
+            g = node._adjoint
+            if g is None or stop and node in stop:  # nothing flows here, or an input to report
+                continue
+            node._adjoint = None
+            if keep and node._retains_grad:
+                node.grad = g if node.grad is None else node.grad + g
+            parents = node._parents
+            if not parents:
+                continue
+            if node._local_rule:  # scalar chain rule: adjoint(parent) += g · ∂node/∂parent
+                for parent, d in zip(parents, node._rule):  # noqa: B905 (same length)
+                    a = parent._adjoint
+                    parent._adjoint = g * d if a is None else a + g * d
+            else:
+                for parent, gp in zip(parents, node._vjp(g), strict=True):
+                    if gp is not None:
+                        a = parent._adjoint
+                        parent._adjoint = gp if a is None else a + gp
+            if not retain_graph:
+                node._rule = FREED
+    except BaseException:
+        for node in order:  # a failed sweep leaves no partial adjoints behind
+            node._adjoint = None
+        raise

@@ -1,8 +1,8 @@
 """`Value`: a scalar node of the computation graph (micrograd's engine on the shared core).
 
 Each op computes its result and, next to it, the local derivatives ∂out/∂parent as plain
-floats; backward multiplies them by the incoming adjoint (`_vjp`). Storing numbers rather than
-closures keeps graphs free of reference cycles. `-`, `/` and the reflected forms are written
+floats; the backward sweep multiplies them by the incoming adjoint. Storing numbers rather
+than closures keeps graphs free of reference cycles. `-`, `/` and the reflected forms are written
 with `+`, `*` and `**`, so a diagram shows the elementary ops that were really recorded.
 
 Numerics follow IEEE 754 as numpy does, where Python's `math` would raise: exp(1000) = inf,
@@ -89,6 +89,7 @@ class Value(Node):
     """
 
     __slots__ = ("data", "grad")
+    _local_rule = True  # `_rule` holds ∂self/∂parent for each parent, as floats
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value")
@@ -98,9 +99,6 @@ class Value(Node):
         self._op = ""
         self._rule = None
         self._adjoint = None
-
-    def _vjp(self, g: float) -> map:
-        return map(g.__mul__, self._rule)  # chain rule: ∂root/∂parent = g · ∂self/∂parent
 
     # --- primitives: forward value, then local derivatives ---------------------------------
 
