@@ -6,6 +6,7 @@ Modules, in dependency order: `graph` (nodes, grad mode, topological order, back
 """
 
 from .draw import Diagram, draw_graph
+from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, central_difference, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import concat, log_softmax, logsumexp, maximum, minimum, softmax, stack, where
@@ -28,6 +29,13 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "grad",
+    "value_and_grad",
+    "jacobian",
+    "hessian",
+    "vjp",
+    "jvp",
+    "hvp",
     "gradcheck",
     "GradcheckError",
     "central_difference",

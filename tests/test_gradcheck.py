@@ -49,13 +49,13 @@ def test_gradcheck_matches_nan_only_with_nan():
 
 
 def test_gradcheck_refuses_results_that_are_not_graph_values():
-    with pytest.raises(TypeError, match="must return a Value"):
+    with pytest.raises(TypeError, match="must return a Value or Tensor"):
         gradcheck(lambda x: x.data * 2, 1.0)
 
 
-def test_gradcheck_refuses_array_inputs_for_scalar_functions():
-    with pytest.raises(TypeError, match=r"input 0 has shape \(3,\)"):
-        gradcheck(lambda x: x, np.ones(3))
+def test_gradcheck_refuses_lists_of_numbers():
+    with pytest.raises(TypeError, match="input 0 is a sequence"):
+        gradcheck(lambda x: x, [1.0, 2.0])
 
 
 def test_gradcheck_needs_an_input():

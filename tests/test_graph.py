@@ -113,7 +113,7 @@ def test_backward_gradient_must_be_a_real_number():
 
 def test_failed_sweep_leaves_no_partial_adjoints_behind():
     class Faulty(Node):
-        __slots__ = ()
+        __slots__ = ("data", "grad")
 
         def _vjp(self, g):
             raise ZeroDivisionError("rule failed")
