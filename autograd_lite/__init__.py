@@ -1,8 +1,10 @@
 """autograd_lite: reverse-mode automatic differentiation you can read, check and draw.
 
 Modules, in dependency order: `graph` (nodes, grad mode, topological order, backward),
-`value` (the scalar `Value`), `gradcheck` (central differences), `render` and `draw`
-(Graphviz diagrams).
+`value` (the scalar `Value`), `tensor` (the numpy-backed `Tensor` and the engine's share of
+every op) and `ops` (the table of tensor primitives), `functional` (grad, jacobian, ...),
+`gradcheck` (central differences), `render` and `draw` (Graphviz diagrams), `rng` (the
+seeded generator).
 """
 
 from .draw import Diagram, draw_graph
@@ -11,6 +13,7 @@ from .gradcheck import GradcheckError, central_difference, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import concat, log_softmax, logsumexp, maximum, minimum, softmax, stack, where
 from .render import GraphvizNotFoundError
+from .rng import manual_seed
 from .tensor import Tensor
 from .value import Value
 
@@ -42,5 +45,6 @@ __all__ = [
     "draw_graph",
     "Diagram",
     "GraphvizNotFoundError",
+    "manual_seed",
 ]
 __version__ = "0.1.0"

@@ -1,8 +1,11 @@
 """`draw_graph`: the computation graph behind a result, as a Graphviz diagram.
 
-Each value is a record node (label, data, grad) and each op a small ellipse between its
-inputs and its output; every edge is kept (`a + a` draws two arrows). Node ids follow the
-topological order, so the DOT source is the same on every run. The returned `Diagram` is a
+Each value is a record node and each op a small ellipse between its inputs and its output;
+every edge is kept (`a + a` draws two arrows). A Value shows its label, data and grad. A
+Tensor shows its label, shape and dtype (`(3, 2) float32`), its values (in full when small,
+else their range) and its grad, and whether it is an input, a parameter (a leaf that
+requires grad), a constant or the output, also by colour. Node ids follow the topological
+order, so the DOT source is the same on every run. The returned `Diagram` is a
 `graphviz.Digraph` that renders with the system `dot` or, on a machine without Graphviz, the
 `graphviz-pure` program (see `render.py`), inline in Jupyter and to files.
 """
@@ -14,14 +17,18 @@ import os
 from pathlib import Path
 
 import graphviz
+import numpy as np
 
 from .graph import Node, toposort
 from .render import run_dot, write_atomic
+from .tensor import Tensor
 from .value import Value
 
 __all__ = ["draw_graph", "Diagram"]
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+_COLORS = {"output": "lightblue", "parameter": "palegreen", "input": "lightgrey",
+           "constant": "white"}
 _NO_GRAD = "—"  # shown before any backward reached the node (distinct from a zero gradient)
 
 
@@ -77,16 +84,59 @@ def _escape(text: str) -> str:
     return text
 
 
-def _fields(node: Node, show_data: bool, show_grad: bool) -> list[str]:
-    """The lines of a value's record: its label, then data and grad as asked."""
-    if not isinstance(node, Value):
-        raise TypeError(f"draw_graph: cannot draw a node of type {type(node).__name__}")
+def _summary(array: np.ndarray) -> str:
+    """Small tensors in full, larger ones as their range."""
+    if array.size <= 6:
+        return "[" + ", ".join(f"{float(v):.4g}" for v in array.ravel()) + "]"
+    return f"[{_number(float(array.min()))} … {_number(float(array.max()))}]"
+
+
+def _value_fields(node: Value, show_data: bool, show_grad: bool) -> list[str]:
     fields = [_escape(node.label)] if node.label else []
     if show_data:
         fields.append(f"data {_number(node.data)}")
     if show_grad:
         fields.append(f"grad {_NO_GRAD if node.grad is None else _number(node.grad)}")
-    return fields or [" "]
+    return fields
+
+
+def _tensor_fields(node: Tensor, role: str, show_data: bool, show_grad: bool) -> list[str]:
+    name = f"{_escape(node.label)} ({role})" if node.label and role else \
+        _escape(node.label) or role
+    fields = [name] if name else []
+    fields.append(f"{tuple(node.shape)} {node.dtype}")
+    if show_data:
+        fields.append(f"data {_escape(_summary(node.data))}")
+    if show_grad and node.requires_grad:
+        grad = node.grad
+        shown = _NO_GRAD if grad is None else _escape(_summary(np.asarray(
+            grad.data if isinstance(grad, Tensor) else grad)))
+        fields.append(f"grad {shown}")
+    return fields
+
+
+def _role(node: Node, root: Node) -> str:
+    """What a tensor is in the picture: the output, a parameter, an input, or neither."""
+    if node is root:
+        return "output"
+    if isinstance(node, Tensor) and not node._parents:
+        if node.requires_grad:
+            return "parameter"
+        return "constant" if node.ndim == 0 and not node.label else "input"
+    return ""
+
+
+def _record(node: Node, root: Node, show_data: bool, show_grad: bool) -> tuple[str, dict]:
+    """The record label of a value and its style."""
+    role = _role(node, root)
+    if isinstance(node, Value):
+        fields = _value_fields(node, show_data, show_grad)
+    elif isinstance(node, Tensor):
+        fields = _tensor_fields(node, role, show_data, show_grad)
+    else:
+        raise TypeError(f"draw_graph: cannot draw a node of type {type(node).__name__}")
+    style = {"style": "filled", "fillcolor": _COLORS[role]} if role else {}
+    return "{ " + " | ".join(fields or [" "]) + " }", style
 
 
 def draw_graph(root: Node, rankdir: str = "LR", show_data: bool = True, show_grad: bool = True,
@@ -114,9 +164,8 @@ def draw_graph(root: Node, rankdir: str = "LR", show_data: bool = True, show_gra
                   edge_attr={"arrowsize": "0.7"})
     for node in order:
         nid = ids[id(node)]
-        fields = " | ".join(_fields(node, show_data, show_grad))
-        style = {"style": "filled", "fillcolor": "lightblue"} if node is root else {}
-        dot.node(nid, f"{{ {fields} }}", shape="record", **style)
+        label, style = _record(node, root, show_data, show_grad)
+        dot.node(nid, label, shape="record", **style)
         if node._parents:
             op = f"{nid}_op"
             dot.node(op, _escape(node._op), shape="ellipse", fontsize="10",

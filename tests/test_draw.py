@@ -3,6 +3,7 @@
 import re
 
 import graphviz
+import numpy as np
 import pytest
 
 from autograd_lite import Diagram, Value, draw_graph
@@ -148,3 +149,55 @@ def test_render_writes_svg_and_png_files(tmp_path):
 def test_render_cleanup_keeps_only_the_picture(tmp_path):
     draw_graph(neuron()).render(tmp_path / "g", format="svg", cleanup=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg"]
+
+
+# --- Tensor graphs ---------------------------------------------------------------------------
+
+def tensor_graph():
+    from autograd_lite import Tensor
+
+    W = Tensor(np.arange(6, dtype=np.float32).reshape(3, 2) / 10, requires_grad=True, label="W")
+    x = Tensor(np.ones((4, 3)), dtype=np.float32, label="x")
+    out = ((x @ W).tanh() ** 2).mean()
+    out.label = "loss"
+    return W, out
+
+
+def test_tensor_records_show_shape_dtype_and_role():
+    W, out = tensor_graph()
+    fields = [f for _, f in records(draw_graph(out).source)]
+    assert any(f.startswith("x (input) | (4, 3) float32") for f in fields)
+    assert any(f.startswith("W (parameter) | (3, 2) float32") for f in fields)
+    assert any(f.startswith("loss (output) | () float32") for f in fields)
+    assert any(f.startswith("constant | () float32 | data [2]") for f in fields)
+    assert any(f.startswith("(4, 2) float32") for f in fields)  # an interior value
+
+
+def test_inputs_parameters_and_output_are_coloured_differently():
+    source = draw_graph(tensor_graph()[1]).source
+    colour = dict(re.findall(r'label="\{ (\w+) \(\w+\).*fillcolor=(\w+)', source))
+    assert len({colour["x"], colour["W"], colour["loss"]}) == 3
+
+
+def test_tensor_grad_shows_a_dash_before_backward_and_values_after():
+    W, out = tensor_graph()
+    before = [f for _, f in records(draw_graph(out).source) if f.startswith("W ")][0]
+    assert before.endswith("grad —")
+    out.backward()
+    after = [f for _, f in records(draw_graph(out).source) if f.startswith("W ")][0]
+    assert re.search(r"grad \[(-?[\d.e-]+, ){5}-?[\d.e-]+\]$", after)
+
+
+def test_large_tensors_show_their_range_not_every_value():
+    from autograd_lite import Tensor
+
+    t = Tensor(np.linspace(-2, 3, 100), label="big")
+    assert "big (output) | (100,) float64 | data [-2.0000 … 3.0000]" in draw_graph(t).source
+
+
+def test_tensor_diagram_renders_and_keeps_the_max_nodes_guard(tmp_path):
+    _, out = tensor_graph()
+    diagram = draw_graph(out)
+    assert "<svg" in diagram.pipe("svg", encoding="utf-8")
+    with pytest.raises(ValueError, match="more than max_nodes=3"):
+        draw_graph(out, max_nodes=3)
