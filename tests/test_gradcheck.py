@@ -86,3 +86,56 @@ def test_central_difference_does_not_record_a_graph():
 
     central_difference(f, 1.0)
     assert recorded == [True, True]
+
+
+# --- Tensor inputs ----------------------------------------------------------------------------
+
+def test_array_inputs_arrive_as_float64_tensors_even_from_float32():
+    from autograd_lite import Tensor
+
+    seen = []
+
+    def f(x):
+        seen.append((type(x), x.dtype))
+        return (x * x).sum()
+
+    assert gradcheck(f, np.ones(3, dtype=np.float32))
+    assert set(seen) == {(Tensor, np.dtype(np.float64))}
+
+
+def test_non_scalar_outputs_are_checked_through_a_projection():
+    assert gradcheck(lambda x, y: x * y.exp(), np.arange(6.0).reshape(2, 3), np.ones((2, 1)))
+
+
+def test_a_wrong_vector_jacobian_product_is_caught_for_non_scalar_outputs():
+    from autograd_lite import Tensor
+
+    def wrong(x):  # the second column ignores its dependence on x
+        return x * Tensor(x.data[:, ::-1].copy())
+
+    with pytest.raises(GradcheckError, match=r"input 0 at index \(0, 0\)"):
+        gradcheck(wrong, np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_large_inputs_are_checked_along_random_directions():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return (x.tanh() ** 2).sum()
+
+    x = np.random.default_rng(0).standard_normal(1000)
+    assert gradcheck(f, x)
+    assert len(calls) == 1 + 2 * 6  # one analytic pass, two evaluations per direction
+
+
+def test_random_direction_check_still_catches_a_wrong_gradient():
+    def wrong(x):
+        return (x * x.data).sum()  # misses half of d(x²)/dx
+
+    with pytest.raises(GradcheckError, match="along random direction 0"):
+        gradcheck(wrong, np.random.default_rng(0).standard_normal(500))
+
+
+def test_central_difference_sums_a_tensor_result():
+    assert central_difference(lambda x: x * 3.0, np.ones(4), index=(2,)) == pytest.approx(3.0)
