@@ -43,15 +43,15 @@ def _raw(x: Any) -> Any:
 
 
 def _cos(x: Any) -> Any:
-    return cos(x) if type(x) is Tensor else np.cos(x)
+    return x.cos() if type(x) is Tensor else np.cos(x)
 
 
 def _sin(x: Any) -> Any:
-    return sin(x) if type(x) is Tensor else np.sin(x)
+    return x.sin() if type(x) is Tensor else np.sin(x)
 
 
 def _exp(x: Any) -> Any:
-    return exp(x) if type(x) is Tensor else np.exp(x)
+    return x.exp() if type(x) is Tensor else np.exp(x)
 
 
 def _where(cond: np.ndarray, a: Any, b: Any) -> Any:
@@ -112,7 +112,7 @@ def _power_vjp_exponent(g: Any, out: Any, x: Any, y: Any) -> Any:
     xr = _raw(x)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_x = np.log(np.where(xr > 0, xr, 1)) if type(x) is not Tensor else \
-            log(_where(xr > 0, x, 1))
+            _where(xr > 0, x, 1).log()
         return _where(xr < 0, np.nan, g * out * log_x)
 
 
@@ -309,40 +309,12 @@ MINIMUM = Primitive("minimum", np.minimum,
                     lambda g, out, x, y: g * (1 - _tie_share(y, x)))
 
 
-# --- the functions behind Tensor's operators and methods ----------------------------------------
+# --- the functions behind Tensor methods that take arguments, and the public functions -----------
 
 def _pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
     if type(x) is Tensor:
         return x, y if type(y) is Tensor else as_tensor(y, x)
     return as_tensor(x, y if type(y) is Tensor else None), y
-
-
-def add(x: Any, y: Any) -> Tensor:
-    return apply(ADD, *_pair(x, y))
-
-
-def sub(x: Any, y: Any) -> Tensor:
-    return apply(SUB, *_pair(x, y))
-
-
-def mul(x: Any, y: Any) -> Tensor:
-    return apply(MUL, *_pair(x, y))
-
-
-def div(x: Any, y: Any) -> Tensor:
-    return apply(DIV, *_pair(x, y))
-
-
-def power(x: Any, y: Any) -> Tensor:
-    return apply(POWER, *_pair(x, y))
-
-
-def matmul(x: Any, y: Any) -> Tensor:
-    return apply(MATMUL, *_pair(x, y))
-
-
-def neg(x: Tensor) -> Tensor:
-    return apply(NEG, x)
 
 
 _COMPARISONS = {f: Primitive(f.__name__, f) for f in (
@@ -354,44 +326,8 @@ def compare(ufunc: np.ufunc, x: Any, y: Any) -> Tensor:
     return apply(_COMPARISONS[ufunc], *_pair(x, y))
 
 
-def exp(x: Tensor) -> Tensor:
-    return apply(EXP, x)
-
-
-def log(x: Tensor) -> Tensor:
-    return apply(LOG, x)
-
-
-def tanh(x: Tensor) -> Tensor:
-    return apply(TANH, x)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return apply(SIGMOID, x)
-
-
-def relu(x: Tensor) -> Tensor:
-    return apply(RELU, x)
-
-
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     return apply(LEAKY_RELU, x, negative_slope=negative_slope)
-
-
-def sin(x: Tensor) -> Tensor:
-    return apply(SIN, x)
-
-
-def cos(x: Tensor) -> Tensor:
-    return apply(COS, x)
-
-
-def sqrt(x: Tensor) -> Tensor:
-    return apply(SQRT, x)
-
-
-def absolute(x: Tensor) -> Tensor:
-    return apply(ABS, x)
 
 
 def clip(x: Tensor, lo: float | None = None, hi: float | None = None) -> Tensor:

@@ -12,6 +12,7 @@ tensor's floating dtype (as PyTorch), so `x32 * 2.0` stays float32.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from .graph import Node
 __all__ = ["Tensor", "Primitive", "apply", "as_tensor"]
 
 _new = object.__new__
+_data_of = operator.attrgetter("_data")
 _ACCEPTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
@@ -228,56 +230,64 @@ class Tensor(Node):
             out, inputs = self, self._parents
         else:
             out, inputs = self._data, arrays
+        if prim.variadic:
+            vjp = prim.vjps[0]
+            return [_fit(vjp(g, out, *inputs, i=i, **params), g, p, prim) if p.requires_grad
+                    else None for i, p in enumerate(self._parents)]
         grads: list[Any] = []
-        for i, parent in enumerate(self._parents):
+        for parent, vjp in zip(self._parents, prim.vjps, strict=True):
             if not parent.requires_grad:
                 grads.append(None)
-            elif prim.variadic:
-                grads.append(_fit(prim.vjps[0](g, out, *inputs, i=i, **params), g, parent, prim))
+                continue
+            gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
+            data = parent._data
+            if (type(gi) is np.ndarray and gi.shape == data.shape and gi.dtype == data.dtype
+                    and not parent._retains_grad):
+                grads.append(gi)  # the common case: nothing to fit
             else:
-                grads.append(_fit(prim.vjps[i](g, out, *inputs, **params), g, parent, prim))
+                grads.append(_fit(gi, g, parent, prim))
         return grads
 
-    # --- operators (routed to the primitives in ops.py) -------------------------------------
+    # --- operators: each applies its primitive from ops.py ------------------------------------
 
     def __add__(self, other: Any) -> Tensor:
-        return ops.add(self, other)
+        return apply(ops.ADD, self, other if type(other) is Tensor else as_tensor(other, self))
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.add(other, self)
+        return apply(ops.ADD, as_tensor(other, self), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.sub(self, other)
+        return apply(ops.SUB, self, other if type(other) is Tensor else as_tensor(other, self))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops.sub(other, self)
+        return apply(ops.SUB, as_tensor(other, self), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
+        return apply(ops.MUL, self, other if type(other) is Tensor else as_tensor(other, self))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.mul(other, self)
+        return apply(ops.MUL, as_tensor(other, self), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.div(self, other)
+        return apply(ops.DIV, self, other if type(other) is Tensor else as_tensor(other, self))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.div(other, self)
+        return apply(ops.DIV, as_tensor(other, self), self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return ops.power(self, other)
+        return apply(ops.POWER, self, other if type(other) is Tensor else as_tensor(other, self))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return ops.power(other, self)
+        return apply(ops.POWER, as_tensor(other, self), self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
+        return apply(ops.MATMUL, self, other if type(other) is Tensor else as_tensor(other, self))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.matmul(other, self)
+        return apply(ops.MATMUL, as_tensor(other, self), self)
 
     def __neg__(self) -> Tensor:
-        return ops.neg(self)
+        return apply(ops.NEG, self)
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops.getitem(self, index)
@@ -303,31 +313,31 @@ class Tensor(Node):
     # --- elementwise ------------------------------------------------------------------------
 
     def exp(self) -> Tensor:
-        return ops.exp(self)
+        return apply(ops.EXP, self)
 
     def log(self) -> Tensor:
-        return ops.log(self)
+        return apply(ops.LOG, self)
 
     def tanh(self) -> Tensor:
-        return ops.tanh(self)
+        return apply(ops.TANH, self)
 
     def sigmoid(self) -> Tensor:
-        return ops.sigmoid(self)
+        return apply(ops.SIGMOID, self)
 
     def relu(self) -> Tensor:
-        return ops.relu(self)
+        return apply(ops.RELU, self)
 
     def sin(self) -> Tensor:
-        return ops.sin(self)
+        return apply(ops.SIN, self)
 
     def cos(self) -> Tensor:
-        return ops.cos(self)
+        return apply(ops.COS, self)
 
     def sqrt(self) -> Tensor:
-        return ops.sqrt(self)
+        return apply(ops.SQRT, self)
 
     def abs(self) -> Tensor:
-        return ops.absolute(self)
+        return apply(ops.ABS, self)
 
     __abs__ = abs
 
@@ -415,9 +425,9 @@ class Primitive:
 
 def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
     """Run `prim` forward on the inputs' arrays and, if any input requires grad, record it."""
-    arrays = [t._data for t in inputs]
+    arrays = tuple(map(_data_of, inputs))
     try:
-        data = prim.forward(*arrays, **params)
+        data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(prim.name, arrays, e) from None
     if type(data) is not np.ndarray:
@@ -446,7 +456,7 @@ def _fit(gi: Any, g: Any, parent: Tensor, prim: Primitive) -> Any:
     dtype = parent._data.dtype
     if gi.dtype != dtype:
         return gi.astype(dtype)
-    if parent._retains_grad and type(gi) is np.ndarray and (gi is g or not gi.flags.owndata):
+    if parent._retains_grad and type(gi) is np.ndarray and (gi is g or gi.base is not None):
         return gi.copy()  # e.g. `a + b` hands the same array to both: each keeps its own
     return gi
 
