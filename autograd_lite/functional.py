@@ -69,7 +69,7 @@ class _Args:
     def result(self, values: list[Any]) -> Any:
         """Tensors when nested; else arrays shaped like the inputs (floats for floats)."""
         if not self.nested:
-            values = [float(v) if is_float else np.asarray(v)
+            values = [float(v) if is_float and np.ndim(v) == 0 else np.asarray(v)
                       for v, is_float in zip(values, self.floats, strict=True)]
         return values[0] if self.single else tuple(values)
 

@@ -198,6 +198,8 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     mode, _mode.enabled = _mode.enabled, create_graph
     try:
         order = toposort(root, stop)
+        if inputs is not None:  # only the nodes on a path to an input: leave the rest alone
+            order = _leading_to(order, stop)
         for node in order:
             if node._rule is FREED and node not in stop:
                 raise RuntimeError(
@@ -212,9 +214,20 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     if inputs is None:
         return None
     found = [x._adjoint for x in inputs]
-    for x in inputs:
-        x._adjoint = None
+    for node in order:  # inputs, and parents off the paths that a rule still gave an adjoint
+        node._adjoint = None
+        for parent in node._parents:
+            parent._adjoint = None
     return found
+
+
+def _leading_to(order: list[Node], targets: frozenset[Node]) -> list[Node]:
+    """The nodes of `order` (a topological order) from which some target can be reached."""
+    reaching = set(targets)
+    for node in order:
+        if node not in reaching and any(p in reaching for p in node._parents):
+            reaching.add(node)
+    return [node for node in order if node in reaching]
 
 
 def _sweep(order: list[Node], root: Node, gradient: Any, keep: bool, retain_graph: bool,

@@ -32,17 +32,17 @@ def _to_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     """`data` (array, list, number, Tensor) as a numeric ndarray, following the dtype rules."""
     if isinstance(data, Tensor):
         data = data._data
-    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-        dtype = np.float32  # lists and Python numbers default to float32 (PyTorch's default)
     try:
-        array = np.array(data, dtype=dtype)
+        array = np.array(data)  # no dtype yet: None, strings and objects must not be parsed
     except (TypeError, ValueError) as e:
         raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__} "
                         f"({e})") from None
     if array.dtype.kind not in _ACCEPTED_KINDS:
         raise TypeError(f"{op}: expected numbers (bool, int or float), got dtype {array.dtype} "
                         f"from {type(data).__name__}")
-    return array
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+        dtype = np.float32  # lists and Python numbers default to float32 (PyTorch's default)
+    return array if dtype is None else array.astype(dtype, copy=False)
 
 
 def _check_differentiable(dtype: np.dtype, op: str) -> None:

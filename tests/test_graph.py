@@ -288,3 +288,29 @@ def test_grad_mode_is_per_thread():
         t.start()
         t.join()
     assert seen == [True]
+
+
+# --- adjoints of chosen inputs (what the functional transforms use) -----------------------
+
+def test_backward_with_inputs_returns_their_adjoints_and_stores_no_grad():
+    x, a, b, out = diamond()
+    (gx, ga) = backward(out, 1.0, inputs=[x, a])
+    t = math.tanh(3.0)
+    assert gx == pytest.approx(2.0 * t + 6.0 * (1 - t * t)) and ga == pytest.approx(t)
+    assert all(n.grad is None for n in toposort(out))
+    assert all(n._adjoint is None for n in toposort(out))
+
+
+def test_backward_with_inputs_leaves_branches_off_the_paths_untouched():
+    x, y = Value(2.0), Value(3.0)
+    side = y * y  # reaches out, but not x
+    out = x * side
+    (gx,) = backward(out, 1.0, inputs=[x])
+    assert gx == 9.0
+    side.backward()  # its rule was neither used nor freed
+    assert y.grad == 6.0
+
+
+def test_backward_with_an_unreachable_input_reports_none():
+    x, other = Value(1.0), Value(2.0)
+    assert backward(x * 3.0, 1.0, inputs=[other]) == [None]
