@@ -145,13 +145,13 @@ class Node:
         return not self._parents
 
 
-def toposort(root: Node, stop: frozenset[Node] | set[Node] = frozenset()) -> list[Node]:
+def toposort(root: Node) -> list[Node]:
     """Every node `root` depends on, parents before children, `root` last.
 
     Iterative depth-first post-order; ties follow the parents' order, so the result is the
     same on every run. A node is pushed, then a `None` marker, then its parents: when the
     marker comes back off the stack, all the node's ancestors are placed and so is it.
-    The walk does not go past the nodes in `stop`. (Nodes hash by identity.)
+    (Nodes hash by identity.)
     """
     order: list[Node] = []
     seen: set[Node] = set()
@@ -165,8 +165,6 @@ def toposort(root: Node, stop: frozenset[Node] | set[Node] = frozenset()) -> lis
             mark(node)
             push(node)
             push(None)
-            if stop and node in stop:
-                continue
             for parent in reversed(node._parents):
                 if parent not in seen:
                     push(parent)
@@ -185,60 +183,67 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     `retain_graph` (implied by `create_graph`), each rule is released once used.
 
     With `create_graph`, the sweep itself is recorded (rules run with grad mode on), so the
-    gradients are differentiable. With `inputs`, the sweep stops at those nodes and returns
-    their adjoints (None where nothing reached) instead of storing any `.grad`.
+    gradients are differentiable. With `inputs`, only the nodes that depend on an input are
+    visited, nothing is stored in any `.grad`, and the inputs' adjoints are returned (None
+    where nothing reached), as `torch.autograd.grad` does.
     """
     retain_graph = retain_graph or create_graph
-    stop = frozenset(inputs) if inputs is not None else frozenset()
-    keep = inputs is None
+    captured: dict[Node, Any] | None = None
+    stop: frozenset[Node] = frozenset()
     # Sorting and sweeping free nothing the cyclic collector could find; pausing it avoids
     # rescanning the whole (live) graph several times, which otherwise costs half a backward.
     collecting = gc.isenabled()
     gc.disable()
     mode, _mode.enabled = _mode.enabled, create_graph
     try:
-        order = toposort(root, stop)
-        if inputs is not None:  # only the nodes on a path to an input: leave the rest alone
-            order = _leading_to(order, stop)
+        order = toposort(root)
+        if inputs is not None:
+            order, stop = _paths_to(order, inputs)
+            captured = dict.fromkeys(inputs)
         for node in order:
             if node._rule is FREED and node not in stop:
                 raise RuntimeError(
                     f"backward: the graph through op {node._op!r} was already freed by an "
                     "earlier backward(). Pass retain_graph=True to the first backward() to "
                     "backpropagate through the same graph again, or recompute the forward pass.")
-        _sweep(order, root, gradient, keep, retain_graph, stop)
+        root._adjoint = gradient
+        _sweep(order, captured is None, retain_graph, stop, captured)
     finally:
+        root._adjoint = None
         _mode.enabled = mode
         if collecting:
             gc.enable()
-    if inputs is None:
+    if captured is None:
         return None
-    found = [x._adjoint for x in inputs]
-    for node in order:  # inputs, and parents off the paths that a rule still gave an adjoint
-        node._adjoint = None
+    for node in order:  # parents off the paths may hold an adjoint that a rule gave them
         for parent in node._parents:
             parent._adjoint = None
-    return found
+    return [captured[x] for x in inputs]  # type: ignore[union-attr]
 
 
-def _leading_to(order: list[Node], targets: frozenset[Node]) -> list[Node]:
-    """The nodes of `order` (a topological order) from which some target can be reached."""
-    reaching = set(targets)
+def _paths_to(order: list[Node], inputs: Sequence[Node]) -> tuple[list[Node], frozenset[Node]]:
+    """The nodes of `order` that depend on some input, and the inputs to treat as leaves
+    (those that depend on no other input: the sweep neither enters nor frees their history)."""
+    reaching = set(inputs)
     for node in order:
         if node not in reaching and any(p in reaching for p in node._parents):
             reaching.add(node)
-    return [node for node in order if node in reaching]
+    bottom = frozenset(x for x in inputs if not any(p in reaching for p in x._parents))
+    return [node for node in order if node in reaching], bottom
 
 
-def _sweep(order: list[Node], root: Node, gradient: Any, keep: bool, retain_graph: bool,
-           stop: frozenset[Node]) -> None:
-    root._adjoint = gradient
+def _sweep(order: list[Node], keep: bool, retain_graph: bool, stop: frozenset[Node],
+           captured: dict[Node, Any] | None) -> None:
     try:
         for node in reversed(order):
             g = node._adjoint
-            if g is None or stop and node in stop:  # nothing flows here, or an input to report
+            if g is None:  # nothing flows here (e.g. a non-differentiable input)
                 continue
             node._adjoint = None
+            if captured is not None and node in captured:
+                captured[node] = g
+            if stop and node in stop:
+                continue
             if keep and node._retains_grad:
                 node.grad = g if node.grad is None else node.grad + g
             parents = node._parents
