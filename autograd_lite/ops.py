@@ -71,6 +71,14 @@ def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     return _scatter_forward(g, index, shape)
 
 
+def _piecewise(fn: Any, x: Any) -> Any:
+    """`fn(x)`: masks and weights that are constant almost everywhere (where relu passes,
+    which entries tie for the max). On arrays it is just `fn`; on Tensors it is recorded as
+    `step`, whose derivative is 0, so a gradient built from it stays connected to x and its
+    own derivative is 0 there (as in PyTorch), not missing."""
+    return apply(STEP, x, fn=fn) if type(x) is Tensor else fn(x)
+
+
 def _kept(g: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
     """`g` of a reduction over `axis` reshaped to keep the reduced axes (size 1)."""
     return g if keepdims else g.reshape(_kept_shape(shape, axis))
@@ -129,6 +137,11 @@ def _matmul_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise ValueError(f"shapes {x.shape} and {y.shape} do not align: the last dimension of "
                          f"the first ({k_x}) must equal the {where_y} dimension of the second "
                          f"({k_y})")
+    try:
+        np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    except ValueError:
+        raise ValueError(f"shapes {x.shape} and {y.shape}: the batch dimensions {x.shape[:-2]} "
+                         f"and {y.shape[:-2]} cannot be broadcast together") from None
     return np.matmul(x, y)
 
 
@@ -169,13 +182,15 @@ def _clip_forward(x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarr
 
 
 def _clip_vjp(g: Any, out: Any, x: Any, lo: float | None, hi: float | None) -> Any:
-    xr = _raw(x)
-    inside = np.ones(xr.shape, dtype=bool)
-    if lo is not None:
-        inside &= xr >= lo
-    if hi is not None:
-        inside &= xr <= hi
-    return g * inside  # the gradient passes at the bounds (PyTorch)
+    def inside(xr: np.ndarray) -> np.ndarray:  # the bounds included: the gradient passes there
+        mask = np.ones(xr.shape, dtype=bool)
+        if lo is not None:
+            mask &= xr >= lo
+        if hi is not None:
+            mask &= xr <= hi
+        return mask
+
+    return g * _piecewise(inside, x)
 
 
 def _leaky_relu_forward(x: np.ndarray, negative_slope: float) -> np.ndarray:
@@ -183,21 +198,28 @@ def _leaky_relu_forward(x: np.ndarray, negative_slope: float) -> np.ndarray:
 
 
 def _leaky_relu_vjp(g: Any, out: Any, x: Any, negative_slope: float) -> Any:
-    xr = _raw(x)
-    return g * np.where(xr > 0, 1, negative_slope).astype(xr.dtype)
+    return g * _piecewise(lambda xr: np.where(xr > 0, 1, negative_slope).astype(xr.dtype), x)
+
+
+def _positive(x: np.ndarray) -> np.ndarray:
+    return x > 0
 
 
 EXP = Primitive("exp", np.exp, lambda g, out, x: g * out)
 LOG = Primitive("log", np.log, lambda g, out, x: g / x)
 TANH = Primitive("tanh", np.tanh, lambda g, out, x: g * (1 - out * out))
 SIGMOID = Primitive("sigmoid", _sigmoid_forward, lambda g, out, x: g * (out * (1 - out)))
-RELU = Primitive("relu", lambda x: np.maximum(x, 0), lambda g, out, x: g * (_raw(x) > 0))
+RELU = Primitive("relu", lambda x: np.maximum(x, 0),
+                 lambda g, out, x: g * _piecewise(_positive, x))
 LEAKY_RELU = Primitive("leaky_relu", _leaky_relu_forward, _leaky_relu_vjp)
 SIN = Primitive("sin", np.sin, lambda g, out, x: g * _cos(x))
 COS = Primitive("cos", np.cos, lambda g, out, x: -g * _sin(x))
 SQRT = Primitive("sqrt", np.sqrt, lambda g, out, x: g / (2 * out))
-ABS = Primitive("abs", np.abs, lambda g, out, x: g * np.sign(_raw(x)))
+ABS = Primitive("abs", np.abs, lambda g, out, x: g * _piecewise(np.sign, x))
 CLIP = Primitive("clip", _clip_forward, _clip_vjp)
+STEP = Primitive("step", lambda x, fn: np.asarray(fn(x)).astype(x.dtype),
+                 lambda g, out, x, fn: as_tensor(np.zeros_like(_raw(x))) if type(x) is Tensor
+                 else np.zeros_like(x))  # piecewise constant: derivative 0
 CAST = Primitive("cast", lambda x, dtype: x.astype(dtype),
                  lambda g, out, x, dtype: g.astype(x.dtype))
 
@@ -206,10 +228,13 @@ CAST = Primitive("cast", lambda x, dtype: x.astype(dtype),
 
 def _extreme_vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     """The gradient goes to the entries equal to the max (min), split evenly among ties."""
-    xr = _raw(x)
-    hit = xr == _kept(_raw(out), xr.shape, axis, keepdims)
-    share = (hit / hit.sum(axis=axis, keepdims=True)).astype(xr.dtype)
-    return _kept(g, xr.shape, axis, keepdims) * share
+    extreme = _kept(_raw(out), x.shape, axis, keepdims)
+
+    def share(xr: np.ndarray) -> np.ndarray:
+        hit = xr == extreme
+        return (hit / hit.sum(axis=axis, keepdims=True)).astype(xr.dtype)
+
+    return _kept(g, x.shape, axis, keepdims) * _piecewise(share, x)
 
 
 def _logsumexp_forward(x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
@@ -234,7 +259,8 @@ SUM = Primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=k
                 _broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape))
 MEAN = Primitive("mean", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
                  lambda g, out, x, axis, keepdims:
-                 _broadcast_to(_kept(g, x.shape, axis, keepdims) * (out.size / x.size), x.shape))
+                 _broadcast_to(_kept(g, x.shape, axis, keepdims) * (out.size / builtins.max(
+                     x.size, 1)), x.shape))  # 1/n per element (nothing to share if empty)
 MAX = Primitive("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
                 _extreme_vjp)
 MIN = Primitive("min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
@@ -277,8 +303,14 @@ def _stack_vjp(g: Any, out: Any, *xs: Any, axis: int, i: int) -> Any:
     return g[(slice(None),) * (axis % out.ndim) + (i,)]
 
 
-def _tie_share(x: Any, y: Any) -> np.ndarray:
+def _wins(d: np.ndarray) -> np.ndarray:
+    return ((d > 0) + 0.5 * (d == 0)).astype(d.dtype)
+
+
+def _tie_share(x: Any, y: Any) -> Any:
     """Weight of x in maximum(x, y): 1 where x wins, ½ on a tie (the split sums to 1)."""
+    if type(x) is Tensor or type(y) is Tensor:
+        return _piecewise(_wins, x - y)  # x − y = 0 exactly when x = y
     xr, yr = _raw(x), _raw(y)
     return ((xr > yr) + 0.5 * (xr == yr)).astype(np.result_type(xr, yr))
 
@@ -338,35 +370,46 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     return apply(CAST, x, dtype=np.dtype(dtype))
 
 
-def _axis(axis: Any, op: str) -> Axis:
-    if axis is None or isinstance(axis, (int, np.integer)):
-        return None if axis is None else int(axis)
-    if isinstance(axis, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in axis):
-        return tuple(int(a) for a in axis)
-    raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+def _axis(axis: Any, op: str, ndim: int) -> Axis:
+    """`axis` checked against the tensor's dimensions (None: all axes)."""
+    if axis is None:
+        return None
+    if isinstance(axis, (int, np.integer)):
+        axes: tuple[int, ...] = (int(axis),)
+    elif isinstance(axis, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in axis):
+        axes = tuple(int(a) for a in axis)
+    else:
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(f"{op}: axis {a} is out of bounds for array of "
+                                          f"dimension {ndim}")
+    if len({a % ndim for a in axes}) != len(axes):
+        raise ValueError(f"{op}: axis {axis} repeats an axis")
+    return axes[0] if isinstance(axis, (int, np.integer)) else axes
 
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return apply(SUM, x, axis=_axis(axis, "sum"), keepdims=bool(keepdims))
+    return apply(SUM, x, axis=_axis(axis, "sum", x.ndim), keepdims=bool(keepdims))
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    return apply(MEAN, x, axis=_axis(axis, "mean"), keepdims=bool(keepdims))
+    return apply(MEAN, x, axis=_axis(axis, "mean", x.ndim), keepdims=bool(keepdims))
 
 
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return apply(MAX, x, axis=_axis(axis, "max"), keepdims=bool(keepdims))
+    return apply(MAX, x, axis=_axis(axis, "max", x.ndim), keepdims=bool(keepdims))
 
 
 def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return apply(MIN, x, axis=_axis(axis, "min"), keepdims=bool(keepdims))
+    return apply(MIN, x, axis=_axis(axis, "min", x.ndim), keepdims=bool(keepdims))
 
 
 def var(x: Tensor, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     """Σ (x − mean)² / (n − ddof), a composite of mean, sub, mul and sum."""
-    axis = _axis(axis, "var")
-    n = int(np.prod([n for n, k in zip(x.shape, _kept_shape(x.shape, axis), strict=True)
-                     if k == 1 and n != 1] or [1])) if x.ndim else 1
+    axis = _axis(axis, "var", x.ndim)
+    reduced = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+    n = int(np.prod([x.shape[a] for a in reduced]))
     if n - ddof <= 0:
         raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} values")
     d = x - x.mean(axis=axis, keepdims=True)
@@ -375,7 +418,8 @@ def var(x: Tensor, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> 
 
 def logsumexp(t: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """log Σ exp(t) along `axis`, computed stably."""
-    return apply(LOGSUMEXP, as_tensor(t), axis=_axis(axis, "logsumexp"), keepdims=bool(keepdims))
+    t = as_tensor(t)
+    return apply(LOGSUMEXP, t, axis=_axis(axis, "logsumexp", t.ndim), keepdims=bool(keepdims))
 
 
 def softmax(t: Any, axis: int = -1) -> Tensor:
@@ -453,7 +497,13 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     c = np.asarray(cond._data if isinstance(cond, Tensor) else cond)
     if c.dtype != bool:
         raise TypeError(f"where: cond must be boolean, got dtype {c.dtype}")
-    return apply(WHERE, *_pair(a, b), cond=c)
+    a, b = _pair(a, b)
+    try:
+        np.broadcast_shapes(c.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"where: cond of shape {c.shape}, a of shape {a.shape} and b of shape "
+                         f"{b.shape} cannot be broadcast together") from None
+    return apply(WHERE, a, b, cond=c)
 
 
 def maximum(a: Any, b: Any) -> Tensor:

@@ -131,7 +131,8 @@ class Tensor(Node):
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        self._grad = value
+        # numpy turns the sum of two 0-d arrays into a scalar; a kept gradient is an array
+        self._grad = np.asarray(value) if isinstance(value, np.generic) else value
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -481,7 +482,7 @@ def _op_error(op: str, arrays: Sequence[np.ndarray], e: Exception) -> Exception:
     """The error to raise when numpy rejects an op's inputs: it names the op and the shapes."""
     shapes = [a.shape for a in arrays]
     message = str(e)
-    if "broadcast" in message and len(shapes) == 2:
+    if "could not be broadcast" in message and len(shapes) == 2:  # numpy's own wording
         a, b = shapes
         clash = [f"dimension {-k} is {a[-k]} in the first and {b[-k]} in the second"
                  for k in range(1, min(len(a), len(b)) + 1)
