@@ -960,7 +960,8 @@ def ones(*shape: int) -> Tensor:
      r"^/: shapes \(2, 3\) and \(2,\).*dimension -1 is 3 in the first and 2 in the second"),
     (lambda: maximum(ones(2, 3), ones(2)), r"^maximum: shapes \(2, 3\) and \(2,\)"),
     (lambda: minimum(ones(4), ones(3)), r"^minimum: shapes \(4,\) and \(3,\)"),
-    (lambda: where(np.ones(3, dtype=bool), ones(3), ones(2)), r"^where: cond of shape \(3,\), a of shape \(3,\) and b of shape \(2,\)"),
+    (lambda: where(np.ones(3, dtype=bool), ones(3), ones(2)),
+     r"^where: cond of shape \(3,\), a of shape \(3,\) and b of shape \(2,\)"),
     (lambda: ones(3).broadcast_to((2, 4)), r"^broadcast_to: .*\(3,\)"),
 ], ids=["add", "mul", "sub", "div", "maximum", "minimum", "where", "broadcast_to"])
 def test_broadcasting_mismatch_names_op_shapes_and_disagreeing_dimension(
