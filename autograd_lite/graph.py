@@ -254,7 +254,7 @@ def _sweep(order: list[Node], keep: bool, retain_graph: bool, stop: frozenset[No
                     a = parent._adjoint
                     parent._adjoint = g * d if a is None else a + g * d
             else:
-                for parent, gp in zip(parents, node._vjp(g), strict=True):
+                for parent, gp in zip(parents, node._vjp(g)):  # noqa: B905 (one per parent)
                     if gp is not None:
                         a = parent._adjoint
                         parent._adjoint = gp if a is None else a + gp

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .graph import Node
+from .graph import Node, _mode
 
 __all__ = ["Tensor", "Primitive", "apply", "as_tensor"]
 
 _new = object.__new__
+_NO_PARAMS: dict[str, Any] = {}  # shared by every recorded op without parameters (never written)
 _data_of = operator.attrgetter("_data")
 _ACCEPTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
@@ -236,13 +237,14 @@ class Tensor(Node):
             return [_fit(vjp(g, out, *inputs, i=i, **params), g, p, prim) if p.requires_grad
                     else None for i, p in enumerate(self._parents)]
         grads: list[Any] = []
-        for parent, vjp in zip(self._parents, prim.vjps, strict=True):
+        # a primitive's forward takes exactly its inputs, so parents and vjps pair up
+        for parent, vjp in zip(self._parents, prim.vjps):  # noqa: B905
             if not parent.requires_grad:
                 grads.append(None)
                 continue
             gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
             data = parent._data
-            if (type(gi) is np.ndarray and gi.shape == data.shape and gi.dtype == data.dtype
+            if (type(gi) is np.ndarray and gi.dtype is data.dtype and gi.shape == data.shape
                     and not parent._retains_grad):
                 grads.append(gi)  # the common case: nothing to fit
             else:
@@ -435,11 +437,12 @@ def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
         data = np.asarray(data)  # numpy returns scalars from 0-d arithmetic
     out = _new(Tensor)
     out._data, out._grad, out._adjoint, out.label, out._retains_grad = data, None, None, "", False
-    if graph._mode.enabled and data.dtype.kind == "f":
+    if _mode.enabled and data.dtype.kind == "f":
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True
-                out._parents, out._op, out._rule = inputs, prim.name, (prim, arrays, params)
+                out._parents, out._op = inputs, prim.name
+                out._rule = (prim, arrays, params or _NO_PARAMS)
                 return out
     out.requires_grad = False
     out._parents, out._op, out._rule = (), "", None
