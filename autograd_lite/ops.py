@@ -39,34 +39,36 @@ Axis = int | tuple[int, ...] | None
 # --- dual helpers: numpy on arrays, recorded ops on Tensors -------------------------------------
 
 def _raw(x: Any) -> Any:
-    return x._data if type(x) is Tensor else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _cos(x: Any) -> Any:
-    return x.cos() if type(x) is Tensor else np.cos(x)
+    return x.cos() if isinstance(x, Tensor) else np.cos(x)
 
 
 def _sin(x: Any) -> Any:
-    return x.sin() if type(x) is Tensor else np.sin(x)
+    return x.sin() if isinstance(x, Tensor) else np.sin(x)
 
 
 def _exp(x: Any) -> Any:
-    return x.exp() if type(x) is Tensor else np.exp(x)
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
 
 
 def _where(cond: np.ndarray, a: Any, b: Any) -> Any:
-    if type(a) is Tensor or type(b) is Tensor:
-        like = a if type(a) is Tensor else b
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        like = a if isinstance(a, Tensor) else b
         return apply(WHERE, as_tensor(a, like), as_tensor(b, like), cond=cond)
     return np.where(cond, a, b)
 
 
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
-    return apply(BROADCAST_TO, x, shape=shape) if type(x) is Tensor else np.broadcast_to(x, shape)
+    if isinstance(x, Tensor):
+        return apply(BROADCAST_TO, x, shape=shape)
+    return np.broadcast_to(x, shape)
 
 
 def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    if type(g) is Tensor:
+    if isinstance(g, Tensor):
         return apply(SCATTER, g, index=index, shape=shape)
     return _scatter_forward(g, index, shape)
 
@@ -76,7 +78,7 @@ def _piecewise(fn: Any, x: Any) -> Any:
     which entries tie for the max). On arrays it is just `fn`; on Tensors it is recorded as
     `step`, whose derivative is 0, so a gradient built from it stays connected to x and its
     own derivative is 0 there (as in PyTorch), not missing."""
-    return apply(STEP, x, fn=fn) if type(x) is Tensor else fn(x)
+    return apply(STEP, x, fn=fn) if isinstance(x, Tensor) else fn(x)
 
 
 def _kept(g: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
@@ -119,7 +121,7 @@ def _power_vjp_exponent(g: Any, out: Any, x: Any, y: Any) -> Any:
     """∂(x^y)/∂y = x^y·ln x; 0 at x = 0 (y ≥ 0, as PyTorch), nan for x < 0."""
     xr = _raw(x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_x = np.log(np.where(xr > 0, xr, 1)) if type(x) is not Tensor else \
+        log_x = np.log(np.where(xr > 0, xr, 1)) if not isinstance(x, Tensor) else \
             _where(xr > 0, x, 1).log()
         return _where(xr < 0, np.nan, g * out * log_x)
 
@@ -218,7 +220,7 @@ SQRT = Primitive("sqrt", np.sqrt, lambda g, out, x: g / (2 * out))
 ABS = Primitive("abs", np.abs, lambda g, out, x: g * _piecewise(np.sign, x))
 CLIP = Primitive("clip", _clip_forward, _clip_vjp)
 STEP = Primitive("step", lambda x, fn: np.asarray(fn(x)).astype(x.dtype),
-                 lambda g, out, x, fn: as_tensor(np.zeros_like(_raw(x))) if type(x) is Tensor
+                 lambda g, out, x, fn: as_tensor(np.zeros_like(_raw(x))) if isinstance(x, Tensor)
                  else np.zeros_like(x))  # piecewise constant: derivative 0
 CAST = Primitive("cast", lambda x, dtype: x.astype(dtype),
                  lambda g, out, x, dtype: g.astype(x.dtype))
@@ -309,7 +311,7 @@ def _wins(d: np.ndarray) -> np.ndarray:
 
 def _tie_share(x: Any, y: Any) -> Any:
     """Weight of x in maximum(x, y): 1 where x wins, ½ on a tie (the split sums to 1)."""
-    if type(x) is Tensor or type(y) is Tensor:
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
         return _piecewise(_wins, x - y)  # x − y = 0 exactly when x = y
     xr, yr = _raw(x), _raw(y)
     return ((xr > yr) + 0.5 * (xr == yr)).astype(np.result_type(xr, yr))
@@ -344,9 +346,9 @@ MINIMUM = Primitive("minimum", np.minimum,
 # --- the functions behind Tensor methods that take arguments, and the public functions -----------
 
 def _pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
-    if type(x) is Tensor:
-        return x, y if type(y) is Tensor else as_tensor(y, x)
-    return as_tensor(x, y if type(y) is Tensor else None), y
+    if isinstance(x, Tensor):
+        return x, y if isinstance(y, Tensor) else as_tensor(y, x)
+    return as_tensor(x, y if isinstance(y, Tensor) else None), y
 
 
 _COMPARISONS = {f: Primitive(f.__name__, f) for f in (
