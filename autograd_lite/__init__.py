@@ -11,7 +11,17 @@ from .draw import Diagram, draw_graph
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, central_difference, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .ops import concat, log_softmax, logsumexp, maximum, minimum, softmax, stack, where
+from .ops import (
+    concat,
+    cross_entropy,
+    log_softmax,
+    logsumexp,
+    maximum,
+    minimum,
+    softmax,
+    stack,
+    where,
+)
 from .render import GraphvizNotFoundError
 from .rng import manual_seed
 from .tensor import Tensor
@@ -28,6 +38,7 @@ __all__ = [
     "logsumexp",
     "softmax",
     "log_softmax",
+    "cross_entropy",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

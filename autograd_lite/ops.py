@@ -5,6 +5,7 @@ Primitives (forward on numpy arrays; VJP per input, in the notation ḡ = ∂L/�
     add  sub  mul  div  neg  power  matmul                    arithmetic, with broadcasting
     exp  log  tanh  sigmoid  relu  leaky_relu  sin  cos  sqrt  abs  clip  cast   elementwise
     sum  mean  max  min  logsumexp  softmax  log_softmax        reductions along axes
+    cross_entropy                                               softmax + NLL, fused
     reshape  transpose  broadcast_to  getitem  scatter  concat  stack  where  maximum  minimum
 
 Composites built from them (no backward of their own): `var`. `mean` and the softmax family
@@ -31,6 +32,7 @@ from .tensor import Primitive, Tensor, apply, as_tensor
 
 __all__ = [
     "concat", "stack", "where", "maximum", "minimum", "logsumexp", "softmax", "log_softmax",
+    "cross_entropy",
 ]
 
 Axis = int | tuple[int, ...] | None
@@ -64,6 +66,8 @@ def _where(cond: np.ndarray, a: Any, b: Any) -> Any:
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     if isinstance(x, Tensor):
         return apply(BROADCAST_TO, x, shape=shape)
+    if x.size == 1:  # a full reduction's gradient: filling is several times faster here
+        return np.full(shape, x.reshape(()), dtype=x.dtype)
     return np.broadcast_to(x, shape)
 
 
@@ -256,6 +260,26 @@ def _log_softmax_forward(x: np.ndarray, axis: int) -> np.ndarray:
     return x - _logsumexp_forward(x, axis, True)
 
 
+def _cross_entropy_forward(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """mean over the batch of −log softmax(logits)[target] = logsumexp(row) − row[target]."""
+    rows = np.arange(len(targets))
+    return np.mean(_logsumexp_forward(logits, 1, False) - logits[rows, targets])
+
+
+def _cross_entropy_vjp(g: Any, out: Any, logits: Any, targets: np.ndarray) -> Any:
+    """ḡ · (softmax(logits) − onehot(targets)) / N."""
+    n, classes = logits.shape
+    onehot = np.zeros((n, classes), dtype=_raw(logits).dtype)
+    onehot[np.arange(n), targets] = 1
+    if isinstance(logits, Tensor):
+        return g * (logits.softmax(axis=1) - onehot) * (1 / n)
+    p = _softmax_forward(logits, 1)
+    p -= onehot
+    p *= g / n
+    return p
+
+
+CROSS_ENTROPY = Primitive("cross_entropy", _cross_entropy_forward, _cross_entropy_vjp)
 SUM = Primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
                 lambda g, out, x, axis, keepdims:
                 _broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape))
@@ -432,6 +456,23 @@ def softmax(t: Any, axis: int = -1) -> Tensor:
 def log_softmax(t: Any, axis: int = -1) -> Tensor:
     """t − logsumexp(t) along `axis`, computed stably."""
     return apply(LOG_SOFTMAX, as_tensor(t), axis=int(axis))
+
+
+def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
+    """Softmax cross-entropy of (N, C) logits against N integer class labels, averaged over
+    the batch, as one op: exact and finite for logits offset by ±1000."""
+    logits = as_tensor(logits)
+    t = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
+    if t.shape != logits.shape[:1] or t.dtype.kind not in "iu":
+        raise ValueError(f"cross_entropy: targets must be {logits.shape[0]} integer class "
+                         f"labels (shape ({logits.shape[0]},)), got shape {t.shape} dtype "
+                         f"{t.dtype}")
+    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
+        raise ValueError(f"cross_entropy: targets must lie in [0, {logits.shape[1]}), got "
+                         f"values from {t.min()} to {t.max()}")
+    return apply(CROSS_ENTROPY, logits, targets=t)
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:

@@ -27,6 +27,7 @@ import autograd_lite
 from autograd_lite import (
     Tensor,
     concat,
+    cross_entropy,
     gradcheck,
     log_softmax,
     logsumexp,
@@ -125,6 +126,7 @@ class Op(NamedTuple):
 
 
 COMPOSITES = {"var"}  # ops in the table that are built from primitives, not primitives
+CE_LABELS = np.array([3, 0, 1, 1, 2, 0, 4])  # class labels for cross_entropy rows
 
 UNARY = (
     ((),), ((1,),), ((5,),), ((3, 4),), ((2, 3, 4),), ((0, 3),),
@@ -291,6 +293,11 @@ OPS: list[Op] = [
        lambda x: np.log(np_softmax(x, axis=0)), SOFTMAX_SHAPES),
     Op("x.log_softmax(axis=-2)", "log_softmax", lambda x: x.log_softmax(axis=-2),
        lambda x: np.log(np_softmax(x, axis=-2)), REDUCE_3D + MATRIX),
+    Op("cross_entropy(x, labels)", "cross_entropy",
+       lambda x: cross_entropy(x, CE_LABELS[: x.shape[0]] % x.shape[1]),
+       lambda x: np.mean(np_logsumexp(x, axis=1) - x[np.arange(x.shape[0]),
+                                                     CE_LABELS[: x.shape[0]] % x.shape[1]]),
+       (((3, 4),), ((5, 2),), ((1, 7),))),
     # shape
     Op("x.reshape(2, 6)", "reshape", lambda x: x.reshape(2, 6), lambda x: x.reshape(2, 6),
        MATRIX),
@@ -1085,3 +1092,27 @@ def test_gradient_of_a_0d_tensor_used_twice_is_an_ndarray(dtype: Any) -> None:
     assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.dtype == dtype
     assert x.grad == 4.0
 
+
+
+def test_cross_entropy_is_finite_and_exact_for_logits_offset_by_1000() -> None:
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    labels = np.array([2, 0])
+    base = cross_entropy(Tensor(x), labels).item()
+    for offset in (1000.0, -1000.0):
+        shifted = Tensor(x + offset, requires_grad=True)
+        loss = cross_entropy(shifted, labels)
+        assert loss.item() == pytest.approx(base, rel=1e-12)
+        loss.backward()
+        assert np.all(np.isfinite(shifted.grad))
+
+
+@pytest.mark.parametrize(("logits", "labels", "pattern"), [
+    ((3,), [0, 1, 2], r"logits must have shape \(N, C\)"),
+    ((2, 3), [0, 1, 2], r"targets must be 2 integer class labels"),
+    ((2, 3), [0.0, 1.0], r"targets must be 2 integer class labels"),
+    ((2, 3), [0, 3], r"targets must lie in \[0, 3\)"),
+])
+def test_cross_entropy_names_what_is_wrong_with_its_inputs(logits: Shape, labels: list,
+                                                           pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        cross_entropy(ones(*logits), np.array(labels))
