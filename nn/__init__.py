@@ -1,7 +1,9 @@
-"""nn: neural-network building blocks on autograd_lite (modules, layers, losses, optimizers).
+"""nn: neural-network building blocks on autograd_lite.
 
-The package is installed alongside `autograd_lite`; its contents are being built (see the
-project's issue on the `nn` package) and are not public yet.
+Backpropagation through every layer falls out of the engine's chain rule: layers are
+compositions of Tensor ops (a dedicated primitive only where speed or stability needs one).
 """
 
-__all__: list[str] = []
+from .module import Module, Parameter, Sequential
+
+__all__ = ["Module", "Parameter", "Sequential"]
