@@ -12,8 +12,9 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
+
+from .atomic import write_atomic
 
 __all__ = ["GraphvizNotFoundError", "find_dot", "run_dot", "write_atomic"]
 
@@ -58,23 +59,3 @@ def run_dot(source: str, format: str, engine: str = "dot") -> bytes:
         raise RuntimeError(f"draw_graph: {Path(program).name} could not render format "
                            f"{format!r} (exit {done.returncode}): {message}")
     return done.stdout
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write `data` to `path` through a temporary file, so a failure never truncates it."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

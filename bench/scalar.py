@@ -56,18 +56,18 @@ import json
 import math
 import platform
 import random
-import statistics
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
 from types import ModuleType
 from typing import Any, TypeVar
 
 import numpy as np
+from harness import Peer, Result, finite, interleave, load_torch
 
 from autograd_lite import Value
 
@@ -88,15 +88,6 @@ GOAL_A_MIN, GOAL_B_MAX = 6.0, 20.0
 
 
 # --- optional peers -----------------------------------------------------------------------
-
-def load_torch() -> ModuleType | None:
-    """torch if it imports, else None."""
-    try:
-        import torch
-    except (ImportError, OSError):
-        return None
-    return torch
-
 
 def load_micrograd() -> type | None:
     """micrograd's Value extended with tanh and exp, or None if micrograd is not installed.
@@ -314,81 +305,13 @@ def in_big_stack(fn: Callable[[], T]) -> T:
     return box["result"]
 
 
-# --- harness ------------------------------------------------------------------------------
-
-def call(fn: Callable[[], T]) -> T:
-    return fn()
-
-
-@dataclass(frozen=True)
-class Peer:
-    """One engine on one workload: `run` does one unit of work and returns a check value."""
-
-    name: str
-    run: Callable[[], float]
-    wrap: Callable[[Callable[[], Any]], Any] = call  # where the runs happen
-    may_fail: bool = False  # report an exception instead of raising it
-    lead_in: int = 0  # untimed runs just before the timed ones (steady state of a loop)
-    timed_runs: int = 1  # a sample is the mean time of these consecutive runs
-
-
-@dataclass
-class Result:
-    workload: str
-    engine: str
-    times: list[float] = field(default_factory=list)
-    checks: list[float] = field(default_factory=list)  # checks[0] is from the warm-up
-    error: str | None = None
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times) if self.times else math.nan
-
+# --- benchmarks (the shared harness is in bench/harness.py) -------------------------------
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:
     gc.collect()  # untimed: no earlier run's cyclic garbage gets collected on this run's clock
     start = time.perf_counter()
     value = fn()
     return time.perf_counter() - start, value
-
-
-def measure(peer: Peer) -> tuple[float, float]:
-    """One sample: seconds per run (mean of `timed_runs`) and the last run's check value."""
-    gc.collect()  # untimed: other engines' garbage is not collected on this engine's clock
-    for _ in range(peer.lead_in):
-        peer.run()  # untimed; leaves this engine's own garbage pending, as in a training loop
-    value = math.nan
-    start = time.perf_counter()
-    for _ in range(peer.timed_runs):
-        value = peer.run()
-    return (time.perf_counter() - start) / peer.timed_runs, value
-
-
-def interleave(workload: str, peers: list[Peer], reps: int) -> list[Result]:
-    """A warm-up round, then `reps` rounds; every round samples each peer once, in order."""
-    results = [Result(workload, peer.name) for peer in peers]
-    for rnd in range(reps + 1):
-        for peer, res in zip(peers, results, strict=True):
-            if res.error is None:
-                sample(peer, res, warmup=rnd == 0)
-    return results
-
-
-def sample(peer: Peer, res: Result, warmup: bool) -> None:
-    """Record one sample of `peer` (the warm-up: one untimed run, kept only as a check)."""
-    try:
-        if warmup:
-            seconds, value = math.nan, peer.wrap(peer.run)
-        else:
-            seconds, value = peer.wrap(lambda: measure(peer))
-    except Exception as exc:
-        if not peer.may_fail:
-            raise
-        res.error = f"{type(exc).__name__}: {exc}"[:60]
-        return
-    res.checks.append(value)
-    if not warmup:
-        res.times.append(seconds)
 
 
 def bench_mlp(engines: list[MlpEngine], reps: int) -> list[Result]:
@@ -501,11 +424,6 @@ def report(mlp: list[Result], chain: list[Result], big: dict[str, Any]) -> dict[
 
 def passed(value: float, ok: bool) -> bool | None:
     return None if math.isnan(value) else ok
-
-
-def finite(x: Any) -> Any:
-    """NaN (a ratio that could not be measured) as None, so the JSON stays standard."""
-    return None if isinstance(x, float) and math.isnan(x) else x
 
 
 def as_json(env: dict[str, str], settings: dict[str, Any], groups: list[list[Result]],
