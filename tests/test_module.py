@@ -1,0 +1,165 @@
+"""nn.Module, Parameter and Sequential: registration, traversal order, modes, state."""
+
+import numpy as np
+import pytest
+
+from autograd_lite import Tensor
+from nn.module import Module, Parameter, Sequential
+
+
+class Affine(Module):
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.weight = Parameter(np.full((n_out, n_in), 0.5))
+        self.bias = Parameter(np.zeros(n_out))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x @ self.weight.T + self.bias
+
+    def extra_repr(self) -> str:
+        return f"{self.weight.shape[1]} -> {self.weight.shape[0]}"
+
+
+class WithBuffer(Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = Parameter(np.ones(3))
+        self.register_buffer("count", np.zeros(()))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * self.scale
+
+
+def model() -> Sequential:
+    return Sequential(Affine(2, 3), Sequential(Affine(3, 3), WithBuffer()), Affine(3, 1))
+
+
+def test_parameter_is_a_float32_tensor_that_requires_grad():
+    p = Parameter(np.ones(3))
+    assert isinstance(p, Tensor) and p.requires_grad and p.dtype == np.float32
+    assert Parameter(np.ones(3), dtype=np.float64).dtype == np.float64
+
+
+def test_named_parameters_follow_registration_order_depth_first():
+    names = [name for name, _ in model().named_parameters()]
+    assert names == ["0.weight", "0.bias", "1.0.weight", "1.0.bias", "1.1.scale",
+                     "2.weight", "2.bias"]
+
+
+def test_a_shared_parameter_is_listed_once():
+    a = Affine(2, 2)
+    b = Affine(2, 2)
+    b.weight = a.weight
+    assert len(list(Sequential(a, b).parameters())) == 3
+
+
+def test_reassigning_an_attribute_replaces_its_registration():
+    m = Affine(2, 2)
+    m.bias = None
+    assert [n for n, _ in m.named_parameters()] == ["weight"]
+    del m.weight
+    assert list(m.parameters()) == []
+
+
+def test_setting_attributes_before_super_init_says_what_to_do():
+    class Forgetful(Module):
+        def __init__(self) -> None:
+            self.weight = Parameter(np.ones(1))
+
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\)"):
+        Forgetful()
+
+
+def test_train_and_eval_reach_every_submodule():
+    m = model()
+    assert m.eval() is m
+    assert not any(sub.training for sub in m.modules())
+    m.train()
+    assert all(sub.training for sub in m.modules())
+
+
+def test_zero_grad_clears_every_parameter_gradient():
+    m = model()
+    m(Tensor(np.ones((4, 2)))).sum().backward()
+    assert all(p.grad is not None for p in m.parameters())
+    m.zero_grad()
+    assert all(p.grad is None for p in m.parameters())
+
+
+def test_calling_a_module_runs_forward_and_backprop_reaches_parameters():
+    m = Affine(2, 1)
+    out = m(Tensor(np.array([[1.0, 2.0]], dtype=np.float32)))
+    out.sum().backward()
+    assert np.allclose(m.weight.grad, [[1.0, 2.0]]) and np.allclose(m.bias.grad, [1.0])
+
+
+def test_state_dict_lists_each_modules_parameters_then_buffers_as_copies():
+    m = model()
+    state = m.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "1.0.weight", "1.0.bias", "1.1.scale",
+                           "1.1.count", "2.weight", "2.bias"]
+    state["0.weight"][:] = 7
+    assert not np.any(m[0].weight.data == 7)
+
+
+def test_load_state_dict_sets_values_and_keeps_dtypes():
+    source, target = model(), model()
+    for p in source.parameters():
+        p.data = p.data + 1
+    target.load_state_dict(source.state_dict())
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values(),
+                            strict=True):
+        assert np.array_equal(a, b) and a.dtype == b.dtype, name
+
+
+def test_load_state_dict_checks_everything_before_changing_anything():
+    m = model()
+    before = m.state_dict()
+    bad = dict(before)
+    bad["0.weight"] = np.ones((9, 9))
+    with pytest.raises(ValueError, match=r"'0.weight' has shape \(9, 9\)"):
+        m.load_state_dict(bad)
+    missing = {k: v for k, v in before.items() if k != "2.bias"}
+    with pytest.raises(KeyError, match=r"missing \['2.bias'\]"):
+        m.load_state_dict(missing)
+    assert all(np.array_equal(m.state_dict()[k], v) for k, v in before.items())
+
+
+def test_load_state_dict_non_strict_skips_missing_names():
+    m = model()
+    m.load_state_dict({"2.bias": np.array([5.0])}, strict=False)
+    assert m[2].bias.data.tolist() == [5.0]
+
+
+def test_reassigned_buffer_stays_a_buffer():
+    m = WithBuffer()
+    m.count = m.count + 1
+    assert m.state_dict()["count"] == 1.0
+
+
+def test_repr_is_an_indented_tree():
+    assert repr(model()) == "\n".join([
+        "Sequential(",
+        "  (0): Affine(2 -> 3)",
+        "  (1): Sequential(",
+        "    (0): Affine(3 -> 3)",
+        "    (1): WithBuffer()",
+        "  )",
+        "  (2): Affine(3 -> 1)",
+        ")",
+    ])
+
+
+def test_sequential_indexes_iterates_and_rejects_non_modules():
+    m = model()
+    assert len(m) == 3 and isinstance(m[-1], Affine) and len(list(m)) == 3
+    with pytest.raises(TypeError, match="argument 1 is a int, not a Module"):
+        Sequential(Affine(1, 1), 3)
+
+
+def test_deep_nesting_is_walked_without_recursion():
+    m: Module = Affine(1, 1)
+    for _ in range(3000):
+        m = Sequential(m)
+    assert len(list(m.parameters())) == 2
+    assert repr(m).count("Sequential(") == 3000
