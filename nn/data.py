@@ -1,0 +1,430 @@
+"""Data for training loops: `DataLoader`, toy datasets and the IDX (MNIST) file format.
+
+- `DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, rng=None, dtype=None)`
+  cuts a dataset into mini-batches of Tensors (PyTorch's name and arguments).
+- Toy datasets, each returning `(X, y)` with `X` float32 `(n, 2)` and `y` int64 `(n,)`:
+  `xor()`, `and_gate()`, `or_gate()` (truth tables), `moons(n)` and `spirals(n)`.
+- `load_idx(path)` reads one IDX file (the MNIST / Fashion-MNIST format, raw or gzipped) into
+  a numpy array; `load_mnist_like(folder, kind)` reads an images/labels pair by the standard
+  file names.
+
+Randomness (shuffling, dataset noise) comes from `autograd_lite.manual_seed`'s shared
+generator unless an explicit `rng=` (a `numpy.random.Generator`) is given.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor
+from autograd_lite.rng import resolve_rng
+from autograd_lite.tensor import as_tensor
+
+__all__ = [
+    "DataLoader",
+    "xor",
+    "and_gate",
+    "or_gate",
+    "moons",
+    "spirals",
+    "load_idx",
+    "load_mnist_like",
+]
+
+_NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+
+
+# --- DataLoader ----------------------------------------------------------------------------
+
+
+def _is_array_dataset(dataset: Any) -> bool:
+    """True for `(X, y, ...)`: a tuple or list of ndarrays / Tensors, or a tuple of lists."""
+    if not isinstance(dataset, (tuple, list)) or len(dataset) == 0:
+        return False
+    if all(isinstance(f, (np.ndarray, Tensor)) for f in dataset):
+        return True
+    return isinstance(dataset, tuple) and all(isinstance(f, list) for f in dataset)
+
+
+def _field_array(field: Any, where: str) -> np.ndarray:
+    """One field of an array dataset as a numeric ndarray. Tensors and arrays keep their
+    dtype; nested Python lists follow the Tensor rule (floats become float32)."""
+    if isinstance(field, Tensor):
+        array = field.data
+    elif isinstance(field, np.ndarray):
+        array = field
+    else:
+        array = np.asarray(field)
+        if array.dtype.kind == "f":
+            array = array.astype(np.float32)
+    if array.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"DataLoader: {where} must hold numbers (bool, int or float), "
+                        f"got dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"DataLoader: {where} is a 0-d array; each field needs a first "
+                         "(sample) axis")
+    return array
+
+
+def _collate_field(values: list[Any], k: int) -> np.ndarray:
+    """Stack field `k` of a batch of samples into one array `(batch, *sample_shape)`."""
+    from_python = False
+    arrays = []
+    for v in values:
+        if isinstance(v, Tensor):
+            arrays.append(v.data)
+        elif isinstance(v, (np.ndarray, np.generic)):
+            arrays.append(np.asarray(v))
+        else:
+            from_python = True
+            arrays.append(np.asarray(v))
+    try:
+        batch = np.stack(arrays)
+    except ValueError:
+        shapes = sorted({a.shape for a in arrays})
+        raise ValueError(f"DataLoader: field {k} has samples of different shapes {shapes}; "
+                         "they cannot be stacked into one batch") from None
+    if batch.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"DataLoader: field {k} must hold numbers (bool, int or float), "
+                        f"got dtype {batch.dtype}")
+    if from_python and batch.dtype.kind == "f":
+        batch = batch.astype(np.float32)  # Python floats follow the Tensor rule
+    return batch
+
+
+class DataLoader:
+    """Iterate over a dataset in mini-batches of Tensors (like `torch.utils.data.DataLoader`).
+
+    `dataset` is one of:
+      - a tuple or list of arrays `(X, y, ...)` (numpy arrays, Tensors, or, in a tuple, nested
+        lists) sharing their first axis `n`; batches are cut by fancy indexing, one numpy
+        operation per field and batch;
+      - one array or Tensor `X` of shape `(n, ...)`: each batch is a single Tensor;
+      - any object with `__len__` and `__getitem__(i)` returning a tuple of fields (arrays,
+        Tensors or numbers of the same shape per field); fields are stacked along a new first
+        axis. A sample that is not a tuple or list is a single field, yielding single Tensors.
+
+    Iterating yields one tuple of Tensors per batch, field `k` shaped `(b, *shape_k)` with
+    `b = batch_size` except possibly the last batch, which is kept (`n = 1000`,
+    `batch_size = 256` gives 256, 256, 256, 232) unless `drop_last=True`. `len(loader)` is
+    the number of batches, `ceil(n / batch_size)` or `floor(n / batch_size)` with `drop_last`.
+
+    dtypes: float arrays keep their dtype (float64 stays float64, float32 stays float32),
+    Python floats become float32, integer and bool arrays stay integer / bool Tensors (labels).
+    `dtype=` (a float dtype) casts every floating field. Batches never require grad.
+
+    `shuffle=True` draws a new permutation at the start of every epoch (each `iter()`) from
+    `rng`, or from the shared generator `autograd_lite.manual_seed` seeds: each sample appears
+    exactly once per epoch and a seeded run is reproducible.
+    """
+
+    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, rng: np.random.Generator | None = None,
+                 dtype: Any = None) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
+        if rng is not None:
+            resolve_rng(rng)  # type check now rather than at the first epoch
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if dtype.kind != "f":
+                raise ValueError(f"DataLoader: dtype must be a floating dtype, got {dtype}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.rng = rng
+        self.dtype = dtype
+
+        self._single = isinstance(dataset, (np.ndarray, Tensor))
+        self._arrays: list[np.ndarray] | None = None
+        if self._single or _is_array_dataset(dataset):
+            fields = [dataset] if self._single else list(dataset)
+            self._arrays = [_field_array(f, f"field {k}") for k, f in enumerate(fields)]
+            lengths = [len(a) for a in self._arrays]
+            if len(set(lengths)) > 1:
+                raise ValueError(f"DataLoader: the dataset's arrays have different lengths "
+                                 f"{lengths}; every field needs one entry per sample")
+        elif not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError("DataLoader: dataset must be a tuple of arrays (X, y), an array, "
+                            "or an object with __len__ and __getitem__, got "
+                            f"{type(dataset).__name__}")
+        if self._num_samples() == 0:
+            raise ValueError("DataLoader: the dataset is empty (0 samples)")
+
+    def _num_samples(self) -> int:
+        return len(self._arrays[0]) if self._arrays is not None else len(self.dataset)
+
+    def __len__(self) -> int:
+        """Number of batches per epoch."""
+        n = self._num_samples()
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        """One epoch. The permutation is drawn here, when the epoch starts."""
+        n = self._num_samples()
+        order = resolve_rng(self.rng).permutation(n) if self.shuffle else None
+        return self._batches(n, order)
+
+    def _batches(self, n: int, order: np.ndarray | None) -> Iterator[Any]:
+        for b in range(len(self)):
+            start, stop = b * self.batch_size, min((b + 1) * self.batch_size, n)
+            if order is not None:
+                index: np.ndarray | slice = order[start:stop]
+            else:
+                index = slice(start, stop)
+            if self._arrays is not None:
+                # Fancy indexing copies; a slice is a view, so copy it (batches own their data).
+                fields = [a[index] if order is not None else a[index].copy()
+                          for a in self._arrays]
+                single = self._single
+            else:
+                fields, single = self._collate(index)
+            tensors = tuple(as_tensor(self._cast(f)) for f in fields)
+            yield tensors[0] if single else tensors
+
+    def _collate(self, index: np.ndarray | slice) -> tuple[list[np.ndarray], bool]:
+        """Fetch the samples of one batch from an indexable dataset and stack each field;
+        also tell whether the samples are bare (not tuples), i.e. one field yielded alone."""
+        ids = range(index.start, index.stop) if isinstance(index, slice) else index.tolist()
+        samples = [self.dataset[i] for i in ids]
+        tupled = [isinstance(s, (tuple, list)) for s in samples]
+        if not all(tupled):
+            if any(tupled):
+                raise ValueError("DataLoader: some samples are tuples and some are not")
+            return [_collate_field(samples, 0)], True
+        width = len(samples[0])
+        for i, s in zip(ids, samples, strict=True):
+            if len(s) != width:
+                raise ValueError(f"DataLoader: sample {i} has {len(s)} fields, expected "
+                                 f"{width} like the first sample of the batch")
+        return [_collate_field([s[k] for s in samples], k) for k in range(width)], False
+
+    def _cast(self, array: np.ndarray) -> np.ndarray:
+        if self.dtype is not None and array.dtype.kind == "f":
+            return array.astype(self.dtype, copy=False)
+        return array
+
+    def __repr__(self) -> str:
+        return (f"DataLoader(n={self._num_samples()}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")
+
+
+# --- toy datasets --------------------------------------------------------------------------
+
+_TRUTH_TABLE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+
+
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """The XOR truth table: X float32 `(4, 2)` = 00, 01, 10, 11 and y int64 `(4,)` = 0 1 1 0."""
+    return _TRUTH_TABLE_X.copy(), np.array([0, 1, 1, 0], dtype=np.int64)
+
+
+def and_gate() -> tuple[np.ndarray, np.ndarray]:
+    """The AND truth table: X float32 `(4, 2)` (as `xor`) and y int64 `(4,)` = 0 0 0 1."""
+    return _TRUTH_TABLE_X.copy(), np.array([0, 0, 0, 1], dtype=np.int64)
+
+
+def or_gate() -> tuple[np.ndarray, np.ndarray]:
+    """The OR truth table: X float32 `(4, 2)` (as `xor`) and y int64 `(4,)` = 0 1 1 1."""
+    return _TRUTH_TABLE_X.copy(), np.array([0, 1, 1, 1], dtype=np.int64)
+
+
+def _check_count(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_noise(noise: Any) -> float:
+    if not (isinstance(noise, (int, float, np.number)) and np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    return float(noise)
+
+
+def moons(n: int = 100, noise: float = 0.1, rng: np.random.Generator | None = None,
+          shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (scikit-learn's `make_moons`, written from the math).
+
+    Class 0 (`n // 2` points): the upper arc `(cos t, sin t)`; class 1 (`n - n // 2` points):
+    the lower arc `(1 - cos t, 1 - sin t - 0.5)`; `t` evenly spaced in `[0, pi]`. The samples
+    are shuffled (if `shuffle`), then gaussian noise of standard deviation `noise` is added to
+    both coordinates. Returns X float32 `(n, 2)` and y int64 `(n,)`.
+    """
+    n = _check_count("moons: n", n, 1)
+    noise = _check_noise(noise)
+    gen = resolve_rng(rng)
+    n_out, n_in = n // 2, n - n // 2
+    t_out, t_in = np.linspace(0.0, np.pi, n_out), np.linspace(0.0, np.pi, n_in)
+    X = np.concatenate([
+        np.stack([np.cos(t_out), np.sin(t_out)], axis=1),
+        np.stack([1.0 - np.cos(t_in), 1.0 - np.sin(t_in) - 0.5], axis=1),
+    ])
+    y = np.concatenate([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    if shuffle:
+        perm = gen.permutation(n)
+        X, y = X[perm], y[perm]
+    if noise > 0:
+        X = X + gen.normal(scale=noise, size=X.shape)
+    return X.astype(np.float32), y
+
+
+def spirals(n: int = 100, classes: int = 3, noise: float = 0.2,
+            rng: np.random.Generator | None = None,
+            shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Interleaved spiral arms, one per class (the CS231n construction).
+
+    `n` is the total number of points, split as evenly as possible (the first `n % classes`
+    classes get one more). Along arm `c`, the radius `r` runs evenly over `[0, 1]` and the
+    angle is `t = 4c + 4r + noise * N(0, 1)`; the point is `(r sin t, r cos t)`. Shuffled if
+    `shuffle`. Returns X float32 `(n, 2)` and y int64 `(n,)` with labels `0 .. classes-1`.
+    """
+    classes = _check_count("spirals: classes", classes, 1)
+    n = _check_count("spirals: n", n, classes)
+    noise = _check_noise(noise)
+    gen = resolve_rng(rng)
+    counts = [n // classes + (c < n % classes) for c in range(classes)]
+    r = np.concatenate([np.linspace(0.0, 1.0, m) for m in counts])
+    y = np.repeat(np.arange(classes, dtype=np.int64), counts)
+    t = 4.0 * y + 4.0 * r
+    if noise > 0:
+        t = t + noise * gen.standard_normal(n)
+    X = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
+    if shuffle:
+        perm = gen.permutation(n)
+        X, y = X[perm], y[perm]
+    return X.astype(np.float32), y
+
+
+# --- IDX files (MNIST, Fashion-MNIST) ------------------------------------------------------
+
+# IDX type codes (third magic byte); the data is big-endian.
+_IDX_DTYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an IDX file (the MNIST / Fashion-MNIST format) into a numpy array.
+
+    Format: 4 magic bytes `00 00 <type> <ndim>` with type 0x08 uint8, 0x09 int8, 0x0B int16,
+    0x0C int32, 0x0D float32, 0x0E float64; then `ndim` big-endian uint32 sizes; then the
+    `prod(sizes)` values, big-endian, row-major. The file may be gzip-compressed (recognized
+    by its magic bytes `1f 8b`, whatever its name). Returns a native-endian, writable array
+    of shape `sizes` (e.g. `(60000, 28, 28)` uint8 images, `(60000,)` uint8 labels).
+
+    Raises ValueError, naming the file, for an empty file, a corrupt gzip stream, a bad
+    magic number, an unknown type code, ndim 0, or a payload that is shorter (truncated) or
+    longer (trailing bytes) than the header announces. Never unpickles anything.
+    """
+    name = os.fspath(path)
+    with open(name, "rb") as f:
+        raw = f.read()
+    if not raw:
+        raise ValueError(f"load_idx: {name} is an empty file, not an IDX file")
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as e:
+            raise ValueError(f"load_idx: {name} has a corrupt gzip stream ({e})") from None
+        if not raw:
+            raise ValueError(f"load_idx: {name} decompresses to nothing, not an IDX file")
+    return _parse_idx(raw, name)
+
+
+def _parse_idx(raw: bytes, name: str) -> np.ndarray:
+    """Decode the bytes of an uncompressed IDX file (see `load_idx`)."""
+    if len(raw) < 4:
+        raise ValueError(f"load_idx: {name} is truncated: {len(raw)} bytes, shorter than the "
+                         "4-byte IDX magic number")
+    if raw[0] != 0 or raw[1] != 0:
+        hint = " (the name ends in .gz but it is not gzip data)" if name.endswith(".gz") else ""
+        raise ValueError(f"load_idx: {name} is not an IDX file: bad magic number "
+                         f"{raw[:4].hex(' ')}, expected 00 00 <type> <ndim>{hint}")
+    code, ndim = raw[2], raw[3]
+    if code not in _IDX_DTYPES:
+        known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
+        raise ValueError(f"load_idx: {name} has unknown IDX dtype code 0x{code:02X} "
+                         f"(known: {known})")
+    if ndim == 0:
+        raise ValueError(f"load_idx: {name} declares ndim 0; an IDX array needs at least "
+                         "one dimension")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"load_idx: {name} is truncated in its header: {ndim} dimensions "
+                         f"need {header} header bytes, the file has {len(raw)}")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = _IDX_DTYPES[code]
+    count = math.prod(shape)
+    expected, actual = count * dtype.itemsize, len(raw) - header
+    if actual < expected:
+        raise ValueError(f"load_idx: {name} is truncated: header announces shape {shape} of "
+                         f"{dtype.newbyteorder('=')}, i.e. {expected} payload bytes, but "
+                         f"only {actual} are present")
+    if actual > expected:
+        raise ValueError(f"load_idx: {name} has {actual - expected} trailing bytes: header "
+                         f"announces shape {shape} of {dtype.newbyteorder('=')}, i.e. "
+                         f"{expected} payload bytes, but {actual} are present")
+    data = np.frombuffer(raw, dtype=dtype, count=count, offset=header)
+    return data.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
+
+
+def _find_idx(folder: str, stem: str, kind: str) -> str:
+    """The first existing file among the usual spellings of `stem` in `folder`."""
+    dotted = stem.replace("-idx", ".idx")  # e.g. train-images.idx3-ubyte (some mirrors)
+    candidates = [stem, stem + ".gz", dotted, dotted + ".gz"]
+    for c in candidates:
+        p = os.path.join(folder, c)
+        if os.path.isfile(p):
+            return p
+    raise FileNotFoundError(f"load_mnist_like: no {kind} file in {folder}; tried "
+                            f"{', '.join(candidates)}")
+
+
+def load_mnist_like(folder: str | os.PathLike[str],
+                    kind: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """Read an MNIST-style images/labels pair (MNIST, Fashion-MNIST, KMNIST) from `folder`.
+
+    `kind` is "train" (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`) or "t10k"
+    (alias "test": `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`); each file may be
+    gzipped (`.gz`). Returns images float32 `(n, H, W)` (28 x 28 for MNIST) scaled to
+    `[0, 1]` and labels int64 `(n,)`. Raises ValueError if the two counts differ or the
+    files do not hold uint8 images `(n, H, W)` and labels `(n,)`.
+    """
+    prefixes = {"train": "train", "t10k": "t10k", "test": "t10k"}
+    if kind not in prefixes:
+        raise ValueError(f"load_mnist_like: kind must be 'train' or 't10k' ('test'), "
+                         f"got {kind!r}")
+    folder = os.fspath(folder)
+    prefix = prefixes[kind]
+    images_path = _find_idx(folder, f"{prefix}-images-idx3-ubyte", "images")
+    labels_path = _find_idx(folder, f"{prefix}-labels-idx1-ubyte", "labels")
+    images, labels = load_idx(images_path), load_idx(labels_path)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise ValueError(f"load_mnist_like: {images_path} should hold uint8 images (n, H, W), "
+                         f"got {images.dtype} {images.shape}")
+    if labels.ndim != 1:
+        raise ValueError(f"load_mnist_like: {labels_path} should hold labels (n,), "
+                         f"got shape {labels.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"load_mnist_like: {len(images)} images in {images_path} but "
+                         f"{len(labels)} labels in {labels_path}")
+    pixels = images.astype(np.float32)
+    pixels /= np.float32(255.0)
+    return pixels, labels.astype(np.int64)
