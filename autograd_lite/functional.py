@@ -39,8 +39,9 @@ class _Args:
                 raise ValueError(f"{name}: argnums {i} is out of range for {len(args)} "
                                  "positional arguments")
         self.args = list(args)
-        self.nested = any(isinstance(args[i], Tensor) and args[i].requires_grad
-                          for i in self.argnums)
+        # a graph-carrying Tensor in any argument (from an outer transform) means the result
+        # must stay differentiable, so that mixed derivatives like ∂²f/∂w∂x are not lost
+        self.nested = any(isinstance(a, Tensor) and a.requires_grad for a in args)
         self.floats = [isinstance(args[i], (float, int)) for i in self.argnums]
         self.leaves = [self._leaf(name, i) for i in self.argnums]
         for i, leaf in zip(self.argnums, self.leaves, strict=True):

@@ -401,3 +401,14 @@ def test_jvp_and_hvp_match_jacobian_and_hessian_products(xv):
     np.testing.assert_allclose(jv, jacobian(smooth_vector)(x) @ v, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(hvp(smooth_scalar, x, v), hessian(smooth_scalar)(x) @ v,
                                rtol=1e-10, atol=1e-12)
+
+
+def test_mixed_second_derivative_through_a_non_differentiated_argument():
+    # f(x, w) = sin(x·w): ∂²f/∂w∂x = cos(xw) − x·w·sin(xw)
+    def f(x, w):
+        return (x * w).sin().sum()
+
+    x0, w0 = 0.7, 1.3
+    mixed = grad(lambda w: grad(f, argnums=0)(np.array(x0), w))(np.array(w0))
+    expected = np.cos(x0 * w0) - x0 * w0 * np.sin(x0 * w0)
+    np.testing.assert_allclose(mixed, expected, rtol=1e-12)
