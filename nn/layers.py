@@ -1,0 +1,288 @@
+"""Tensor layers with PyTorch's signatures and weight layouts: `Linear`, the activations,
+`Dropout`, `BatchNorm1d` and `Flatten`.
+
+Every forward is a composition of Tensor ops, so the engine's chain rule gives the backward
+pass; no layer has a hand-written gradient. Inputs may be Tensors or numpy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor
+from autograd_lite.rng import resolve_rng
+
+from . import init
+from .module import Module, Parameter
+
+__all__ = [
+    "Linear",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "LeakyReLU",
+    "Softmax",
+    "Dropout",
+    "BatchNorm1d",
+    "Flatten",
+]
+
+
+def _tensor(x: Any) -> Tensor:
+    """`x` as a Tensor (arrays keep their dtype; lists and numbers become float32)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _positive_int(value: Any, name: str, layer: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{layer}: {name} must be a non-negative int, got {value!r}")
+    return int(value)
+
+
+# --- Linear -----------------------------------------------------------------------------------
+
+class Linear(Module):
+    """Affine map y = x Wᵀ + b.
+
+    Shapes: x (…, in_features) → y (…, out_features); W is (out_features, in_features),
+    b is (out_features,). Both start as U(−k, k) with k = 1/√in_features (PyTorch's default:
+    `kaiming_uniform_(W, a=√5)` for W, the same bound for b).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        self.in_features = _positive_int(in_features, "in_features", "Linear")
+        self.out_features = _positive_int(out_features, "out_features", "Linear")
+        gen = resolve_rng(rng)
+        self.weight = Parameter(np.zeros((self.out_features, self.in_features)))
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
+        if bias:
+            self.bias = Parameter(np.zeros(self.out_features))
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound, rng=gen)
+        else:
+            self.bias = None
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"Linear: input of shape {x.shape} does not fit weight of shape "
+                             f"{self.weight.shape}: the input's last dimension must be "
+                             f"in_features={self.in_features}")
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+# --- activations ------------------------------------------------------------------------------
+
+class ReLU(Module):
+    """relu(x) = max(x, 0), elementwise (relu'(0) = 0). Any shape in, same shape out."""
+
+    def forward(self, x: Any) -> Tensor:
+        return _tensor(x).relu()
+
+
+class Tanh(Module):
+    """tanh(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ), elementwise. Any shape in, same shape out."""
+
+    def forward(self, x: Any) -> Tensor:
+        return _tensor(x).tanh()
+
+
+class Sigmoid(Module):
+    """σ(x) = 1/(1 + e⁻ˣ), elementwise. Any shape in, same shape out."""
+
+    def forward(self, x: Any) -> Tensor:
+        return _tensor(x).sigmoid()
+
+
+class LeakyReLU(Module):
+    """leaky_relu(x) = x if x > 0 else negative_slope · x, elementwise. Any shape, kept."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: Any) -> Tensor:
+        return _tensor(x).leaky_relu(self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Softmax(Module):
+    """softmax(x)_i = e^{x_i} / Σ_j e^{x_j} along `axis` (computed stably). Any shape, kept;
+    the entries along `axis` are positive and sum to 1. `dim=` is accepted as an alias."""
+
+    def __init__(self, axis: int = -1, *, dim: int | None = None) -> None:
+        super().__init__()
+        if dim is not None:
+            if axis != -1 and axis != dim:
+                raise TypeError(f"Softmax: got axis={axis} and dim={dim}; give only one")
+            axis = dim
+        self.axis = int(axis)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x)
+        if not -x.ndim <= self.axis < max(x.ndim, 1):
+            raise ValueError(f"Softmax: axis {self.axis} is out of range for an input of shape "
+                             f"{x.shape}")
+        return x.softmax(axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+# --- Dropout ----------------------------------------------------------------------------------
+
+class Dropout(Module):
+    """Inverted dropout. In training: y = x ⊙ m / (1 − p) with m_i ~ Bernoulli(1 − p), so each
+    element is zeroed with probability p and E[y] = x; in eval: y = x. Any shape, kept.
+
+    The mask is a constant of the graph, so ∂y/∂x = m / (1 − p). It is drawn from `rng` if
+    given, else from the shared generator (`autograd_lite.manual_seed`) at each call.
+    """
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
+                or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p is the probability of zeroing an element and must lie "
+                             f"in [0, 1], got {p!r}")
+        resolve_rng(rng)  # type check now, not at the first forward
+        self.p = float(p)
+        self.rng = rng
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x)
+        if not self.training or self.p == 0:
+            return x
+        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+        if self.p == 1:
+            return x * np.zeros(x.shape, dtype=dtype)
+        keep = resolve_rng(self.rng).random(x.shape) >= self.p
+        return x * (keep.astype(dtype) / dtype.type(1 - self.p))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+# --- BatchNorm1d ------------------------------------------------------------------------------
+
+class BatchNorm1d(Module):
+    """Batch normalisation over the batch, per feature (channel).
+
+    Input (N, C) (or (N, C, L), statistics then over N and L); output the same shape:
+
+        y = (x − μ) / √(σ² + eps) · γ + β
+
+    In training μ and σ² are the batch mean and the biased batch variance (Tensor ops, so the
+    gradient flows through them), and the buffers are updated as in PyTorch:
+
+        running_mean ← (1 − momentum) · running_mean + momentum · μ
+        running_var  ← (1 − momentum) · running_var  + momentum · σ² · n / (n − 1)
+
+    (the unbiased variance; n values per feature; momentum=None: a cumulative average). In
+    eval the running statistics are used. γ (`weight`, ones) and β (`bias`, zeros) have shape
+    (C,) and are learnt if `affine`. Without `track_running_stats` batch statistics are
+    used in eval too.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
+        self.eps = float(eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features))
+            self.bias = Parameter(np.zeros(self.num_features))
+        else:
+            self.weight = self.bias = None
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=np.float32))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=np.float32))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def _check(self, x: Tensor) -> tuple[int, ...]:
+        """The axes the statistics are taken over: (0,) for (N, C), (0, 2) for (N, C, L)."""
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
+                             f"(N, {self.num_features}, L), got {x.shape}")
+        return (0,) if x.ndim == 2 else (0, 2)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x)
+        axes = self._check(x)
+        channel = (1, self.num_features) + (1,) * (x.ndim - 2)  # broadcasts over N (and L)
+        if self.training or self.running_mean is None:
+            n = x.size // self.num_features
+            if n <= 1:  # the batch variance would be 0 and every output β
+                raise ValueError(f"Expected more than 1 value per channel when training, got "
+                                 f"input size {x.shape}")
+            mean = x.mean(axis=axes, keepdims=True)
+            centred = x - mean
+            var = (centred * centred).mean(axis=axes, keepdims=True)  # biased, as PyTorch
+            y = centred / (var + self.eps).sqrt()
+            if self.training and self.running_mean is not None:
+                self._update_running_stats(mean.data.reshape(-1), var.data.reshape(-1), n)
+        else:
+            scale = 1 / np.sqrt(self.running_var + self.eps)
+            y = (x - self.running_mean.reshape(channel)) * scale.reshape(channel)
+        if self.weight is not None:
+            y = y * self.weight.reshape(channel) + self.bias.reshape(channel)
+        return y
+
+    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        self.num_batches_tracked = self.num_batches_tracked + 1
+        m = 1 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        dtype = self.running_mean.dtype
+        self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(dtype)
+        self.running_var = ((1 - m) * self.running_var + m * var * (n / (n - 1))).astype(dtype)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+# --- Flatten ----------------------------------------------------------------------------------
+
+class Flatten(Module):
+    """Merge dimensions start_dim … end_dim (inclusive, negative counts from the end) into
+    one: (N, C, H, W) → (N, C·H·W) with the defaults. A view of the same values; the gradient
+    is reshaped back."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _tensor(x)
+        ndim = max(x.ndim, 1)
+        for d in (self.start_dim, self.end_dim):
+            if not -ndim <= d < ndim:
+                raise ValueError(f"Flatten: dimension {d} is out of range for an input of "
+                                 f"shape {x.shape} (expected a dimension in [{-ndim}, "
+                                 f"{ndim - 1}])")
+        start, end = self.start_dim % ndim, self.end_dim % ndim
+        if start > end:
+            raise ValueError(f"Flatten: start_dim={self.start_dim} comes after "
+                             f"end_dim={self.end_dim} for an input of shape {x.shape}")
+        shape = x.shape if x.ndim else (1,)
+        merged = math.prod(shape[start:end + 1])
+        return x.reshape(shape[:start] + (merged,) + shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
