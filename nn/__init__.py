@@ -1,9 +1,53 @@
 """nn: neural-network building blocks on autograd_lite.
 
 Backpropagation through every layer falls out of the engine's chain rule: layers are
-compositions of Tensor ops (a dedicated primitive only where speed or stability needs one).
+compositions of Tensor ops (a dedicated primitive only where speed or stability needs one:
+im2col for convolutions, the fused softmax cross-entropy).
+
+    module    Module, Parameter, Sequential          layers    Linear, activations, Dropout, ...
+    conv      Conv2d, MaxPool2d                        scalar    Neuron, Layer, MLP (on Values)
+    losses    mse_loss, cross_entropy, ...             classic   Perceptron, Adaline
+    optim     SGD, Adagrad, RMSprop, Adam, AdamW, lr_scheduler
+    init      xavier_*, kaiming_*, normal_, zeros_     data      DataLoader, datasets, load_idx
+    train     fit, evaluate                            serialize save, load
 """
 
+from . import data, init, optim
+from .classic import Adaline, Perceptron
+from .conv import Conv2d, MaxPool2d
+from .layers import (
+    BatchNorm1d,
+    Dropout,
+    Flatten,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    l1_penalty,
+    l2_penalty,
+    mse_loss,
+)
 from .module import Module, Parameter, Sequential
+from .scalar import MLP, Layer, Neuron
+from .serialize import load, save
+from .train import evaluate, fit
 
-__all__ = ["Module", "Parameter", "Sequential"]
+__all__ = [
+    "Module", "Parameter", "Sequential",
+    "Neuron", "Layer", "MLP",
+    "Linear", "Conv2d", "MaxPool2d", "Flatten", "Dropout", "BatchNorm1d",
+    "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softmax",
+    "mse_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "hinge_loss", "l1_penalty", "l2_penalty",
+    "Perceptron", "Adaline",
+    "optim", "init", "data",
+    "fit", "evaluate", "save", "load",
+]

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from autograd_lite import Tensor, no_grad
 
 from .module import Module
+from .optim.lr_scheduler import ReduceLROnPlateau
 
 __all__ = ["fit", "evaluate", "accuracy", "History"]
 
@@ -148,7 +149,8 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Any, tr
 
 
 def _is_plateau(scheduler: Any) -> bool:
-    return scheduler is not None and type(scheduler).__name__ == "ReduceLROnPlateau"
+    """ReduceLROnPlateau steps on the monitored value; the other schedules on the epoch."""
+    return isinstance(scheduler, ReduceLROnPlateau)
 
 
 def _learning_rate(optimizer: Any) -> float:

@@ -1,0 +1,221 @@
+"""Scalar, micrograd-style networks on `Value`: `Neuron`, `Layer` and `MLP`.
+
+Every weight is its own `Value`, so a whole network is a graph of scalar ops that
+`draw_graph` can show node by node (the weights are labelled "w0", "w1", ... and the bias
+"b"). Call a network on a list of Values or plain floats:
+
+    model = MLP(2, [16, 16, 1])      # ReLU hidden layers, a linear last layer
+    score = model([0.5, -1.0])       # a single Value, as the last layer has one neuron
+
+Conventions (micrograd's, apart from the initial scale): weights are drawn from
+uniform(−1, 1)/√nin ("scaled by fan-in"), biases start at 0, and a `Layer` with one neuron
+returns a single Value instead of a list.
+
+The parameters are Values, not Tensors, so these modules override `Module`'s bookkeeping:
+`parameters()` is a list of Values (micrograd's), `named_parameters()` names each Value
+("layers.0.neurons.1.w.0", "layers.0.neurons.1.b"), `zero_grad()` sets every grad to None,
+and `state_dict()` / `load_state_dict()` map one name per weight vector or bias
+("layers.0.neurons.1.w", "layers.0.neurons.1.b") to float64 arrays. Sub-modules are
+registered, so `train()`, `eval()` and `named_modules()` work as for any Module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Value
+from autograd_lite.rng import resolve_rng
+
+from .module import Module
+
+__all__ = ["Neuron", "Layer", "MLP"]
+
+Inputs = Sequence[Value | float] | Value | float
+Group = list[Value] | Value  # one state_dict entry: a weight vector or a bias
+
+
+class _ScalarModule(Module):
+    """A Module whose parameters are Values, kept in per-module groups (see `_groups`)."""
+
+    def _groups(self) -> Iterator[tuple[str, Group]]:
+        """This module's own parameter groups, (name, Value or list of Values)."""
+        return iter(())
+
+    def _named_groups(self) -> Iterator[tuple[str, Group]]:
+        for prefix, module in self.named_modules():
+            if isinstance(module, _ScalarModule):
+                for name, group in module._groups():
+                    yield (f"{prefix}.{name}" if prefix else name), group
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:  # type: ignore[override]
+        """(dotted name, Value) for every parameter: "….w.0", "….w.1", ..., "….b"."""
+        for name, group in self._named_groups():
+            if isinstance(group, Value):
+                yield name, group
+            else:
+                for i, v in enumerate(group):
+                    yield f"{name}.{i}", v
+
+    def parameters(self) -> list[Value]:  # type: ignore[override]
+        """Every parameter Value, in order (a list, as in micrograd)."""
+        return [v for _, v in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to None (as before any backward)."""
+        for v in self.parameters():
+            v.grad = None
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Weight vectors (shape (nin,)) and biases (shape ()) as float64 array copies."""
+        return {name: _group_array(group) for name, group in self._named_groups()}
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Set the parameters from `state`. Names and shapes are all checked first: a bad
+        state leaves the module unchanged."""
+        groups = dict(self._named_groups())
+        missing = [name for name in groups if name not in state]
+        unexpected = [name for name in state if name not in groups]
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict: {type(self).__name__} state mismatch: missing "
+                           f"{missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
+        arrays: dict[str, np.ndarray] = {}
+        for name, group in groups.items():
+            if name not in state:
+                continue
+            value = np.asarray(state[name])
+            expected = _group_array(group).shape
+            if value.shape != expected:
+                raise ValueError(f"load_state_dict: {name!r} has shape {value.shape}, the "
+                                 f"module expects {expected}")
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {name!r} has dtype {value.dtype}, expected "
+                                "real numbers")
+            arrays[name] = value.astype(np.float64)
+        for name, value in arrays.items():
+            group = groups[name]
+            if isinstance(group, Value):
+                group.data = float(value)
+            else:
+                for v, x in zip(group, value.tolist(), strict=True):
+                    v.data = float(x)
+
+
+def _group_array(group: Group) -> np.ndarray:
+    if isinstance(group, Value):
+        return np.array(group.data, dtype=np.float64)
+    return np.array([v.data for v in group], dtype=np.float64)
+
+
+class _ModuleList(Module):
+    """Sub-modules registered as "0", "1", ... (so names read "layers.0.neurons.1")."""
+
+    def __init__(self, modules: Sequence[Module]) -> None:
+        super().__init__()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __getitem__(self, index: int) -> Any:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._modules.values())
+
+    def __repr__(self) -> str:
+        return "[" + ", ".join(repr(m) for m in self) + "]"
+
+
+def _as_list(xs: Inputs) -> list[Value | float]:
+    """The inputs as a list: a single Value or number becomes a list of one."""
+    if isinstance(xs, (Value, int, float)):
+        return [xs]
+    return list(xs)
+
+
+class Neuron(_ScalarModule):
+    """One unit: `relu(w·x + b)` (`nonlin=True`) or the linear `w·x + b`.
+
+    Weights start uniform(−1, 1)/√nin, drawn from `rng` (default: the shared generator that
+    `autograd_lite.manual_seed` seeds); the bias starts at 0.
+    """
+
+    def __init__(self, nin: int, nonlin: bool = True,
+                 rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if isinstance(nin, bool) or not isinstance(nin, (int, np.integer)) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        scale = 1.0 / math.sqrt(nin)
+        init = resolve_rng(rng).uniform(-1.0, 1.0, int(nin)) * scale
+        self.w = [Value(float(x), label=f"w{i}") for i, x in enumerate(init)]
+        self.b = Value(0.0, label="b")
+        self.nonlin = bool(nonlin)
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def _groups(self) -> Iterator[tuple[str, Group]]:
+        yield "w", self.w
+        yield "b", self.b
+
+    def forward(self, xs: Inputs) -> Value:
+        xs = _as_list(xs)
+        if len(xs) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(xs)}")
+        act = self.b
+        for w, x in zip(self.w, xs, strict=True):
+            act = act + w * x
+        return act.relu() if self.nonlin else act
+
+    def __repr__(self) -> str:
+        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+
+
+class Layer(_ScalarModule):
+    """`nout` neurons on the same inputs; returns a list of Values, or a single Value when
+    `nout == 1` (micrograd's convention). Keywords (`nonlin`, `rng`) go to each Neuron."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        super().__init__()
+        if isinstance(nout, bool) or not isinstance(nout, (int, np.integer)) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        self.neurons = _ModuleList([Neuron(nin, **kwargs) for _ in range(int(nout))])
+
+    def forward(self, xs: Inputs) -> Value | list[Value]:
+        xs = _as_list(xs)
+        out = [neuron(xs) for neuron in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(repr(n) for n in self.neurons)}]"
+
+
+class MLP(_ScalarModule):
+    """`MLP(nin, [n1, n2, ..., nk])`: layers nin→n1→...→nk, ReLU on every hidden layer, the
+    last layer linear. Returns a single Value when nk == 1, else a list of nk Values."""
+
+    def __init__(self, nin: int, nouts: Sequence[int],
+                 rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        sizes = [nin, *nouts]
+        if len(sizes) < 2:
+            raise ValueError("MLP: nouts must list at least one layer size")
+        rng = resolve_rng(rng)
+        last = len(sizes) - 2
+        self.layers = _ModuleList([Layer(sizes[i], sizes[i + 1], nonlin=i != last, rng=rng)
+                                   for i in range(len(sizes) - 1)])
+
+    def forward(self, xs: Inputs) -> Value | list[Value]:
+        out: Any = xs
+        for layer in self.layers:
+            out = layer(out)
+        return out
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(repr(layer) for layer in self.layers)}]"

@@ -1,0 +1,285 @@
+"""Tests for `nn.losses`: every loss against a numpy formula, gradchecks on float64 Tensors,
+stability at ±1000, PyTorch's log clamp in binary cross-entropy, shape checks, the penalties on
+Tensors and on Values, and Elgendy's categorical cross-entropy example (TEXTBOOK example 6)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_lite import Tensor, Value, gradcheck
+from nn.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    l1_penalty,
+    l2_penalty,
+    mse_loss,
+)
+from nn.module import Parameter
+
+RNG = np.random.default_rng(20240601)
+
+
+def np_logsumexp(z: np.ndarray) -> np.ndarray:
+    m = z.max(axis=1, keepdims=True)
+    return (np.log(np.exp(z - m).sum(axis=1, keepdims=True)) + m)[:, 0]
+
+
+def np_sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.tanh(x / 2))
+
+
+# --- values against numpy -----------------------------------------------------------------------
+
+def test_mse_loss_matches_numpy():
+    y, t = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 3))
+    assert mse_loss(Tensor(y), t).item() == pytest.approx(np.mean((y - t) ** 2), rel=1e-12)
+    assert mse_loss(Tensor(y), Tensor(t)).item() == pytest.approx(np.mean((y - t) ** 2))
+
+
+def test_cross_entropy_matches_numpy():
+    z, k = RNG.normal(size=(6, 4)), RNG.integers(0, 4, size=6)
+    expected = np.mean(np_logsumexp(z) - z[np.arange(6), k])
+    assert cross_entropy(Tensor(z), k).item() == pytest.approx(expected, rel=1e-12)
+    assert cross_entropy(Tensor(z), Tensor(k)).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_cross_entropy_of_one_unbatched_sample():
+    z = np.array([0.5, -1.0, 2.0])
+    expected = np_logsumexp(z[None])[0] - z[2]
+    assert cross_entropy(Tensor(z), 2).item() == pytest.approx(expected)
+
+
+def test_binary_cross_entropy_matches_numpy():
+    p, t = RNG.uniform(0.05, 0.95, size=(4, 3)), RNG.uniform(0, 1, size=(4, 3))
+    expected = np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p)))
+    assert binary_cross_entropy(Tensor(p), t).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_binary_cross_entropy_with_logits_matches_numpy():
+    x, t = RNG.normal(scale=3, size=(4, 3)), RNG.integers(0, 2, size=(4, 3)).astype(float)
+    p = np_sigmoid(x)
+    expected = np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p)))
+    got = binary_cross_entropy_with_logits(Tensor(x), t).item()
+    assert got == pytest.approx(expected, rel=1e-10)
+
+
+def test_hinge_loss_matches_numpy():
+    s, y = RNG.normal(size=8), RNG.choice([-1.0, 1.0], size=8)
+    expected = np.mean(np.maximum(0, 1 - y * s))
+    assert hinge_loss(Tensor(s), y).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_penalties_match_numpy():
+    ws = [RNG.normal(size=(3, 2)), RNG.normal(size=4)]
+    l1 = l1_penalty([Tensor(w) for w in ws]).item()
+    l2 = l2_penalty([Tensor(w) for w in ws]).item()
+    assert l1 == pytest.approx(sum(np.abs(w).sum() for w in ws), rel=1e-12)
+    assert l2 == pytest.approx(sum((w ** 2).sum() for w in ws), rel=1e-12)
+
+
+# --- gradients ----------------------------------------------------------------------------------
+
+def test_gradcheck_mse_loss():
+    t = RNG.normal(size=(4, 3))
+    assert gradcheck(lambda y: mse_loss(y, t), RNG.normal(size=(4, 3)))
+
+
+def test_gradcheck_mse_loss_with_respect_to_both_arguments():
+    assert gradcheck(mse_loss, RNG.normal(size=5), RNG.normal(size=5))
+
+
+def test_gradcheck_cross_entropy():
+    k = np.array([0, 2, 1, 2])
+    assert gradcheck(lambda z: cross_entropy(z, k), RNG.normal(size=(4, 3)))
+
+
+def test_gradcheck_binary_cross_entropy():
+    t = RNG.uniform(0, 1, size=(3, 4))
+    assert gradcheck(lambda p: binary_cross_entropy(p, t), RNG.uniform(0.1, 0.9, size=(3, 4)))
+
+
+def test_gradcheck_binary_cross_entropy_with_logits():
+    t = RNG.integers(0, 2, size=(3, 4)).astype(float)
+    x = RNG.normal(scale=2, size=(3, 4))
+    x[0, 0] = 0.0  # both kinks of max(x, 0) and |x| sit here: their gradients must cancel
+    assert gradcheck(lambda z: binary_cross_entropy_with_logits(z, t), x)
+
+
+def test_bce_with_logits_gradient_is_sigmoid_minus_target_at_zero():
+    x = Tensor(np.zeros(2), requires_grad=True)
+    binary_cross_entropy_with_logits(x, np.array([1.0, 0.0])).backward()
+    np.testing.assert_allclose(x.grad, [(0.5 - 1) / 2, 0.5 / 2])
+
+
+def test_gradcheck_hinge_loss():
+    y = np.array([1.0, -1.0, 1.0, -1.0, 1.0])
+    s = np.array([0.3, 0.2, 2.0, -1.5, -0.4])  # no margin exactly at 1, where relu kinks
+    assert gradcheck(lambda z: hinge_loss(z, y), s)
+
+
+@pytest.mark.parametrize("penalty", [l1_penalty, l2_penalty])
+def test_gradcheck_penalties(penalty):
+    a, b = RNG.normal(size=(2, 3)), RNG.normal(size=4)
+    assert gradcheck(lambda x, y: penalty([x, y]), a, b)
+
+
+# --- stability and clamping --------------------------------------------------------------------
+
+@pytest.mark.parametrize("offset", [1000.0, -1000.0])
+def test_cross_entropy_is_stable_at_large_offsets(offset):
+    z, k = RNG.normal(size=(3, 4)), np.array([0, 3, 1])
+    reference = cross_entropy(Tensor(z), k).item()
+    shifted = Tensor(z + offset, requires_grad=True)
+    loss = cross_entropy(shifted, k)
+    loss.backward()
+    assert loss.item() == pytest.approx(reference, rel=1e-9)
+    assert np.all(np.isfinite(shifted.grad))
+
+
+def test_cross_entropy_with_logits_a_thousand_apart():
+    z = Tensor(np.array([[1000.0, -1000.0], [1000.0, -1000.0]]), requires_grad=True)
+    loss = cross_entropy(z, np.array([0, 1]))
+    loss.backward()
+    assert loss.item() == pytest.approx(1000.0)  # (0 + 2000) / 2
+    np.testing.assert_allclose(z.grad, [[0, 0], [0.5, -0.5]], atol=1e-12)
+
+
+def test_bce_with_logits_is_finite_at_plus_minus_1000():
+    x = Tensor(np.array([1000.0, -1000.0, 1000.0, -1000.0]), requires_grad=True)
+    t = np.array([1.0, 0.0, 0.0, 1.0])
+    loss = binary_cross_entropy_with_logits(x, t)
+    loss.backward()
+    assert loss.item() == pytest.approx(500.0)  # (0 + 0 + 1000 + 1000) / 4
+    np.testing.assert_allclose(x.grad, [0, 0, 0.25, -0.25], atol=1e-12)
+
+
+def test_binary_cross_entropy_at_p_0_and_1_is_finite_with_logs_clamped_at_minus_100():
+    p = Tensor(np.array([0.0, 1.0, 0.0, 1.0, 0.5]), requires_grad=True)
+    t = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+    with np.errstate(all="raise"):  # no log(0), no 0 * inf anywhere
+        loss = binary_cross_entropy(p, t)
+        loss.backward()
+    assert loss.item() == pytest.approx((100 + 100 + 0 + 0 + math.log(2)) / 5)
+    assert np.all(np.isfinite(p.grad))
+    assert p.grad[4] == pytest.approx(-2 / 5)  # ∂/∂p −log p at 0.5, over N = 5
+
+
+def test_binary_cross_entropy_rejects_values_outside_0_1():
+    with pytest.raises(ValueError, match="binary_cross_entropy.*\\[0, 1\\]"):
+        binary_cross_entropy(Tensor(np.array([0.5, 1.2])), np.array([1.0, 0.0]))
+
+
+def test_hinge_loss_rejects_0_1_labels():
+    with pytest.raises(ValueError, match="hinge_loss.*-1 or \\+1"):
+        hinge_loss(Tensor(np.array([0.5, 1.2])), np.array([1, 0]))
+
+
+# --- shapes and dtypes ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("loss, name", [
+    (mse_loss, "mse_loss"),
+    (binary_cross_entropy, "binary_cross_entropy"),
+    (binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"),
+    (hinge_loss, "hinge_loss"),
+])
+def test_shape_mismatch_raises_naming_the_loss_and_both_shapes(loss, name):
+    pred = Tensor(np.full((4, 1), 0.5), requires_grad=True)
+    with pytest.raises(ValueError) as info:
+        loss(pred, np.ones(4))
+    message = str(info.value)
+    assert message.startswith(name + ":") and "(4, 1)" in message and "(4,)" in message
+
+
+def test_cross_entropy_shape_mismatch_raises():
+    with pytest.raises(ValueError, match="cross_entropy"):
+        cross_entropy(Tensor(np.zeros((4, 3))), np.zeros((4, 1), dtype=int))
+
+
+def test_float32_prediction_stays_float32_against_a_float64_target():
+    loss = mse_loss(Tensor(np.ones(3, dtype=np.float32), requires_grad=True), np.zeros(3))
+    assert loss.dtype == np.float32
+
+
+# --- the scalar (Value) path --------------------------------------------------------------------
+
+@pytest.mark.parametrize("loss, pred, target", [
+    (mse_loss, [0.3, -1.2, 2.0], [0.0, 1.0, 2.5]),
+    (hinge_loss, [0.3, -1.2, 2.0], [1.0, 1.0, -1.0]),
+    (binary_cross_entropy, [0.3, 0.9, 0.0], [0.0, 1.0, 1.0]),
+    (binary_cross_entropy_with_logits, [0.0, -3.0, 1000.0], [0.0, 1.0, 1.0]),
+])
+def test_losses_on_lists_of_values_agree_with_tensors(loss, pred, target):
+    values = [Value(p) for p in pred]
+    on_values = loss(values, target)
+    on_values.backward()
+    tensor = Tensor(np.array(pred), requires_grad=True)
+    on_tensor = loss(tensor, np.array(target))
+    on_tensor.backward()
+    assert isinstance(on_values, Value)
+    assert on_values.data == pytest.approx(on_tensor.item(), rel=1e-12)
+    np.testing.assert_allclose([v.grad for v in values], tensor.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_loss_on_a_single_value():
+    s = Value(0.25)
+    loss = hinge_loss(s, -1)
+    loss.backward()
+    assert loss.data == pytest.approx(1.25) and s.grad == pytest.approx(1.0)
+
+
+def test_value_path_checks_shapes():
+    with pytest.raises(ValueError, match=r"mse_loss: prediction has shape \(2,\).*\(3,\)"):
+        mse_loss([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
+
+
+# --- penalties ----------------------------------------------------------------------------------
+
+def test_penalties_on_parameters_give_sign_and_twice_the_weights():
+    w = Parameter(np.array([[1.5, -2.0], [0.0, 0.5]]), dtype=np.float64)
+    b = Parameter(np.array([-0.25]), dtype=np.float64)
+    l1 = l1_penalty([w, b])
+    l1.backward()
+    assert l1.item() == pytest.approx(4.25)
+    np.testing.assert_array_equal(w.grad, [[1, -1], [0, 1]])  # abs'(0) = 0
+    w.grad = b.grad = None
+    l2 = l2_penalty(iter([w, b]))  # any iterable, e.g. module.parameters()
+    l2.backward()
+    assert l2.item() == pytest.approx(1.5**2 + 4 + 0.25 + 0.0625)
+    np.testing.assert_allclose(w.grad, 2 * w.data)
+    np.testing.assert_allclose(b.grad, 2 * b.data)
+
+
+def test_penalties_on_values():
+    ws = [Value(1.5), Value(-2.0), Value(0.5)]
+    l2 = l2_penalty(ws)
+    l2.backward()
+    assert isinstance(l2, Value) and l2.data == pytest.approx(6.5)
+    assert [w.grad for w in ws] == pytest.approx([3.0, -4.0, 1.0])
+    ws = [Value(1.5), Value(-2.0)]
+    l1 = l1_penalty(ws)
+    l1.backward()
+    assert l1.data == pytest.approx(3.5) and [w.grad for w in ws] == [1.0, -1.0]
+
+
+def test_penalties_reject_mixtures_and_non_parameters():
+    with pytest.raises(TypeError, match="mix"):
+        l2_penalty([Value(1.0), Tensor(np.ones(2))])
+    with pytest.raises(TypeError, match="l1_penalty"):
+        l1_penalty([1.0])
+
+
+# --- TEXTBOOK example 6 (Elgendy): categorical cross-entropy ---------------------------------
+
+@pytest.mark.parametrize("probs, printed", [((0.2, 0.3, 0.5), 1.2), ((0.3, 0.5, 0.2), 0.69)])
+def test_elgendy_categorical_cross_entropy(probs, printed):
+    """−Σ y log p with y one-hot (0, 1, 0): cross_entropy of log-probabilities as logits
+    (log_softmax of log p is log p itself, as p sums to 1)."""
+    logits = Tensor(np.log(np.array([probs])))
+    loss = cross_entropy(logits, np.array([1])).item()
+    assert loss == pytest.approx(-math.log(probs[1]), rel=1e-12)
+    assert math.floor(loss * 100) / 100 == pytest.approx(printed)  # the book truncates
