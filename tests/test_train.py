@@ -3,11 +3,11 @@ bars, Nielsen-style monitoring; end-to-end learning on XOR and a 10-class proble
 
 import numpy as np
 import pytest
-from nn.losses import cross_entropy, mse_loss
 
 import autograd_lite
 from nn.data import DataLoader, xor
 from nn.layers import Linear, ReLU, Tanh
+from nn.losses import cross_entropy, mse_loss
 from nn.module import Parameter, Sequential
 from nn.optim import SGD, Adam
 from nn.optim.lr_scheduler import ReduceLROnPlateau, StepLR
