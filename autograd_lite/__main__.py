@@ -1,7 +1,7 @@
-"""`python -m autograd_lite` runs the demo (see `demo.py`)."""
+"""`python -m autograd_lite ...` is the `autograd-lite` command line (see `cli.py`)."""
 
 import sys
 
-from .demo import main
+from .cli import main
 
 sys.exit(main())

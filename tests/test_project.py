@@ -24,7 +24,7 @@ def test_readme_example_runs_and_prints_what_it_says(tmp_path, monkeypatch, caps
 def test_ci_runs_exactly_the_readme_test_command():
     commands = re.search(r"## Set-up.*?```sh\n(.*?)```", README, flags=re.S).group(1)
     demo, tests = [line.split("#")[0].strip() for line in commands.strip().splitlines()]
-    assert demo == "pip install . && python -m autograd_lite"
+    assert demo == "pip install . && autograd-lite demo"
     assert tests == "pip install '.[test]' && pytest"
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert tests in ci_lines

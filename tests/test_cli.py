@@ -1,0 +1,280 @@
+"""The command line end to end: `python -m autograd_lite ...` in a subprocess (and the
+installed `autograd-lite` script when it is there), bad arguments, and hostile expressions."""
+
+import gzip
+import math
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograd_lite import cli, demo
+from autograd_lite.cli import main
+from autograd_lite.expr import ExprError, evaluate, parse
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SQRT_1_PLUS_E = math.sqrt(1 + math.e)
+
+
+def run(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograd_lite", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def printed_numbers(stdout: str) -> dict[str, float]:
+    """`f = 1.5` / `df/dx = 2.0` lines as {"f": 1.5, "df/dx": 2.0}."""
+    return {m[1]: float(m[2]) for m in re.finditer(r"^(\S+) = (\S+)$", stdout, flags=re.M)}
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("autograd-lite: error: "), done.stderr
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+# --- grad and draw --------------------------------------------------------------------------
+
+
+def test_grad_prints_the_value_and_derivative_in_closed_form():
+    done = run("grad", "sqrt(x**2 + exp(x**2))", "x=1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["f = 1.928285", "df/dx = 1.928285"]
+    numbers = printed_numbers(done.stdout)
+    assert numbers["f"] == pytest.approx(SQRT_1_PLUS_E, abs=1e-6)
+    assert numbers["df/dx"] == pytest.approx(SQRT_1_PLUS_E, abs=1e-6)
+
+
+def test_grad_with_several_variables_and_an_unused_one():
+    x, y = 2.0, -3.0
+    done = run("grad", "x*y + sin(x)*exp(y)", "x=2", "y=-3", "z=5")
+    assert done.returncode == 0, done.stderr
+    numbers = printed_numbers(done.stdout)
+    assert numbers["f"] == pytest.approx(x * y + math.sin(x) * math.exp(y), abs=1e-6)
+    assert numbers["df/dx"] == pytest.approx(y + math.cos(x) * math.exp(y), abs=1e-6)
+    assert numbers["df/dy"] == pytest.approx(x + math.sin(x) * math.exp(y), abs=1e-6)
+    assert numbers["df/dz"] == 0.0
+    assert list(numbers) == ["f", "df/dx", "df/dy", "df/dz"]  # in the order given
+
+
+def test_grad_notes_nan_from_a_math_domain_error():
+    done = run("grad", "log(x)", "x=-1")
+    assert done.returncode == 0, done.stderr
+    assert printed_numbers(done.stdout)["df/dx"] == -1.0
+    assert "f = nan" in done.stdout
+    assert "note: nan" in done.stderr and "IEEE" in done.stderr
+
+
+def test_grad_draw_writes_the_graph_labelled_with_the_variables(tmp_path):
+    done = run("grad", "x*y + 1", "x=2", "y=3", "--draw", "g.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    svg = (tmp_path / "g.svg").read_text()
+    assert "<svg" in svg and ">x<" in svg and ">y<" in svg
+
+
+@pytest.mark.parametrize("suffix", ["svg", "png"])
+def test_draw_writes_a_valid_picture(tmp_path, suffix):
+    done = run("draw", "tanh(w*x + b)", "w=0.5", "x=2", "b=0", "-o", f"graph.{suffix}",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = (tmp_path / f"graph.{suffix}").read_bytes()
+    if suffix == "png":
+        assert data.startswith(PNG_MAGIC)
+    else:
+        assert b"<svg" in data[:1000] and b"tanh" in data
+
+
+def test_a_slow_layout_is_stopped_and_reported(tmp_path, monkeypatch, capsys):
+    slow_dot = tmp_path / "slow-dot"
+    slow_dot.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow_dot.chmod(0o755)
+    monkeypatch.setenv("AUTOGRAD_LITE_DOT", str(slow_dot))
+    monkeypatch.setattr(cli, "DRAW_TIMEOUT", 0.5)
+    out = tmp_path / "out"
+    out.mkdir()
+    start = time.perf_counter()
+    assert main(["draw", "x*x", "x=1", "-o", str(out / "g.svg")]) == 2
+    assert time.perf_counter() - start < 10
+    assert "laying out the graph took more than 0.5 s" in capsys.readouterr().err
+    assert list(out.iterdir()) == []
+
+
+# --- train ----------------------------------------------------------------------------------
+
+
+def final_accuracy(stdout: str) -> float:
+    return float(re.search(r"final accuracy: ([\d.]+)%", stdout).group(1)) / 100
+
+
+def test_train_xor_reaches_full_accuracy():
+    done = run("train", "--data", "xor", "--hidden", "16", "--epochs", "200", "--seed", "0",
+               "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert final_accuracy(done.stdout) == 1.0
+    assert "epoch 200/200" in done.stdout
+
+
+def test_train_moons_saves_the_model_and_plots_the_curves(tmp_path):
+    done = run("train", "--data", "moons", "--epochs", "2", "--save", "m.npz", "--plot", "c.png",
+               "--optimizer", "sgd", "--activation", "tanh", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "epoch 1/2" in done.stdout and "epoch 2/2" in done.stdout
+    assert 0.5 < final_accuracy(done.stdout) <= 1.0
+    assert (tmp_path / "c.png").read_bytes().startswith(PNG_MAGIC)
+    with np.load(tmp_path / "m.npz") as saved:
+        assert saved["0.weight"].shape == (64, 2) and saved["4.weight"].shape == (2, 32)
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_train_on_a_folder_of_idx_files_flattens_and_reports_the_test_set(tmp_path):
+    rng = np.random.default_rng(0)
+    for kind, n in (("train", 200), ("t10k", 50)):
+        labels = rng.integers(0, 2, n)
+        images = np.zeros((n, 6, 6), dtype=np.uint8)
+        images[labels == 1, :3] = 255  # class 1: top half lit
+        images[labels == 0, 3:] = 255
+        write_idx(tmp_path / f"{kind}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{kind}-labels-idx1-ubyte.gz", labels)
+    done = run("train", "--data", str(tmp_path), "--epochs", "3", "--hidden", "8",
+               "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "36 features, 2 classes" in done.stdout
+    assert "test accuracy: 100.00% on 50 test samples" in done.stdout
+
+
+def test_fashion_mnist_missing_says_how_to_get_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(demo, "FASHION_MNIST", tmp_path / "absent")
+    assert main(["train", "--data", "fashion-mnist"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("autograd-lite: error: Fashion-MNIST is not installed")
+    assert "apt install dataset-fashion-mnist" in err and "--data PATH" in err
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+def test_demo_writes_its_three_files_and_prints_the_accuracy(tmp_path):
+    out = tmp_path / "pictures"
+    done = run("demo", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(demo.DEMO_FILES)
+    assert (out / "loss_curve.png").read_bytes().startswith(PNG_MAGIC)
+    assert (out / "decision_boundary.png").read_bytes().startswith(PNG_MAGIC)
+    svg = (out / "neuron.svg").read_text()
+    assert "<svg" in svg and "relu" in svg and "w0" in svg and "x1" in svg
+    assert final_accuracy(done.stdout) >= 0.95
+
+
+def test_installed_console_script_runs():
+    script = shutil.which("autograd-lite", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the autograd-lite script is not installed next to this Python")
+    done = subprocess.run([script, "grad", "sqrt(x**2 + exp(x**2))", "x=1"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert printed_numbers(done.stdout)["df/dx"] == pytest.approx(SQRT_1_PLUS_E, abs=1e-6)
+
+
+# --- bad arguments --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["train", "--data", "nope"], "unknown dataset 'nope'"),
+    (["train", "--hidden", "64,x"], "argument --hidden"),
+    (["train", "--hidden", "0"], "argument --hidden"),
+    (["train", "--optimizer", "lbfgs"], "argument --optimizer"),
+    (["train", "--lr", "-1"], "argument --lr"),
+    (["train", "--epochs", "0"], "argument --epochs"),
+    (["train", "--save", "no/such/folder/m.npz"], "the folder no/such/folder does not exist"),
+    (["train", "--plot", "curves.txt"], "must end in .png, .svg or .pdf"),
+    (["grad", "x", "x"], "expected NAME=VALUE"),
+    (["grad", "x", "x=abc"], "the value of x must be a number"),
+    (["grad", "x", "x=1", "x=2"], "x is given twice"),
+    (["grad", "x", "exp=1"], "'exp' cannot be a variable name"),
+    (["grad", "x*y", "x=1"], "no value given for variable y"),
+    (["grad", "x", "x=1", "--draw", "g.pdf"], "must end in .svg or .png"),
+    (["draw", "x", "x=1"], "-o/--output"),
+    (["draw", "x", "x=1", "-o", "no/such/folder/g.svg"], "does not exist"),
+    (["grad", "-x", "x=1"], "goes after '--'"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_arguments_give_one_line_and_status_2(argv, fragment, tmp_path, monkeypatch,
+                                                   capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("autograd-lite: error: "), captured.err
+    assert fragment in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_arguments_in_a_subprocess_have_no_traceback(tmp_path):
+    assert_one_line_error(run("grad", "x*y", "x=1", cwd=tmp_path), "variable y")
+    assert_one_line_error(run("train", "--data", "nope", cwd=tmp_path), "unknown dataset")
+    assert_one_line_error(run("draw", "x", "x=1", "-o", str(tmp_path / "missing" / "g.png")),
+                          "does not exist")
+
+
+def test_no_command_prints_the_help_and_exits_2():
+    done = run()
+    assert done.returncode == 2
+    assert "grad" in done.stderr and "demo" in done.stderr
+
+
+def test_grad_accepts_an_expression_starting_with_minus_after_double_dash():
+    done = run("grad", "--", "-x**2", "x=3")
+    assert done.returncode == 0, done.stderr
+    assert printed_numbers(done.stdout) == {"f": -9.0, "df/dx": -6.0}
+
+
+# --- hostile expressions --------------------------------------------------------------------
+
+INJECTIONS = {
+    "import": "__import__('os').system('touch PWNED')",
+    "bases": "().__class__.__bases__",
+    "open": "open('f')",
+    "lambda": "lambda: 0",
+    "dunder attribute": "x.__class__",
+    "comprehension": "[x for x in ()]",
+    "string repeat": "'a'*9**9",
+    "power tower": "9**9**9",
+    "long": "x+" * 50_000 + "x",
+    "deep": "(" * 1000 + "x" + ")" * 1000,
+}
+
+
+@pytest.mark.parametrize("source", INJECTIONS.values(), ids=INJECTIONS.keys())
+def test_hostile_expressions_are_checked_in_bounded_time(source):
+    start = time.perf_counter()
+    try:
+        result = evaluate(parse(source), {"x": 1.0})
+    except ExprError as e:
+        assert str(e)
+    else:
+        assert source == "9**9**9" and result.data == math.inf
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("source", INJECTIONS.values(), ids=INJECTIONS.keys())
+def test_hostile_expressions_exit_2_and_touch_nothing(source, tmp_path):
+    done = run("grad", source, "x=1", cwd=tmp_path, timeout=30)
+    if source == "9**9**9" and done.returncode == 0:
+        assert "f = inf" in done.stdout and "note: inf" in done.stderr
+    else:
+        assert_one_line_error(done)
+    assert list(tmp_path.iterdir()) == []
