@@ -306,9 +306,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_tour(args: argparse.Namespace) -> int:
-    from . import demo
+    from . import tour
 
-    return demo.tour(_folder(args.out, "--out"))
+    return tour.tour(_folder(args.out, "--out"))
 
 
 # --- the parser -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 import subprocess
 import sys
 
-from autograd_lite.demo import tour, xor_demo
+from autograd_lite.tour import tour, xor_demo
 
 
 def test_tour_writes_the_neuron_graph_and_solves_xor(tmp_path, capsys):
