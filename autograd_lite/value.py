@@ -229,9 +229,5 @@ def _lift(x: object) -> Value:
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        leaf = _new(Value)
-        leaf.data, leaf.grad, leaf.label, leaf._parents, leaf._op, leaf._rule = (
-            float(x), None, "", (), "", None)
-        leaf._adjoint = None
-        return leaf
+        return _result(float(x), (), "", None)  # no parents: a leaf, whatever the grad mode
     return NotImplemented

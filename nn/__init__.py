@@ -35,13 +35,13 @@ from .losses import (
     l2_penalty,
     mse_loss,
 )
-from .module import Module, Parameter, Sequential
+from .module import Module, ModuleList, Parameter, Sequential
 from .scalar import MLP, Layer, Neuron
 from .serialize import load, save
 from .train import evaluate, fit
 
 __all__ = [
-    "Module", "Parameter", "Sequential",
+    "Module", "ModuleList", "Parameter", "Sequential",
     "Neuron", "Layer", "MLP",
     "Linear", "Conv2d", "MaxPool2d", "Flatten", "Dropout", "BatchNorm1d",
     "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softmax",

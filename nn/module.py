@@ -8,14 +8,14 @@ registry come `parameters()`, `named_parameters()`, `state_dict()`, `train()`/`e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from autograd_lite import Tensor
 
-__all__ = ["Module", "Parameter", "Sequential"]
+__all__ = ["Module", "ModuleList", "Parameter", "Sequential"]
 
 
 class Parameter(Tensor):
@@ -216,21 +216,16 @@ class Module:
         return "\n".join(lines)
 
 
-class Sequential(Module):
-    """Modules applied one after another: `Sequential(a, b, c)(x) == c(b(a(x)))`."""
+class ModuleList(Module):
+    """Modules held in order and registered as "0", "1", ... (PyTorch's ModuleList)."""
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not "
-                                "a Module")
+                raise TypeError(f"{type(self).__name__}: argument {i} is a "
+                                f"{type(module).__name__}, not a Module")
             self.add_module(str(i), module)
-
-    def forward(self, x: Any) -> Any:
-        for module in self._modules.values():
-            x = module(x)
-        return x
 
     def __getitem__(self, index: int) -> Module:
         return list(self._modules.values())[index]
@@ -240,3 +235,15 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another: `Sequential(a, b, c)(x) == c(b(a(x)))`."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__(modules)
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x

@@ -30,7 +30,7 @@ import numpy as np
 from autograd_lite import Value
 from autograd_lite.rng import resolve_rng
 
-from .module import Module
+from .module import Module, ModuleList
 
 __all__ = ["Neuron", "Layer", "MLP"]
 
@@ -110,22 +110,8 @@ def _group_array(group: Group) -> np.ndarray:
     return np.array([v.data for v in group], dtype=np.float64)
 
 
-class _ModuleList(Module):
-    """Sub-modules registered as "0", "1", ... (so names read "layers.0.neurons.1")."""
-
-    def __init__(self, modules: Sequence[Module]) -> None:
-        super().__init__()
-        for i, module in enumerate(modules):
-            self.add_module(str(i), module)
-
-    def __getitem__(self, index: int) -> Any:
-        return list(self._modules.values())[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._modules.values())
+class _ModuleList(ModuleList):
+    """A ModuleList printed as micrograd prints its lists: "[Neuron(2), ...]"."""
 
     def __repr__(self) -> str:
         return "[" + ", ".join(repr(m) for m in self) + "]"
