@@ -2,10 +2,10 @@
 
 A node is the result of one elementary op. It holds its forward `data`, its `grad`, its
 `_parents` (an ordered tuple: `a + a` keeps both edges), the op name `_op`, and `_rule`: the
-data its `_vjp` needs to push an adjoint back to each parent (local derivatives for `Value`,
-saved arrays for `Tensor`). A rule never refers to the node that owns it, and edges only point
-from a node to its parents, so a graph has no reference cycles and is freed by reference
-counting alone as soon as the user drops its root.
+data needed to push an adjoint back to each parent (local derivatives for `Value`, read by the
+sweep itself; saved arrays for `Tensor`, read by its `_backprop`). A rule never refers to the
+node that owns it, and edges only point from a node to its parents, so a graph has no reference
+cycles and is freed by reference counting alone as soon as the user drops its root.
 
 Every walk over a graph is iterative (no recursion limit) and deterministic: parents are
 visited in the order the op listed them.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ContextDecorator
 from typing import Any, TypeVar
 
@@ -116,7 +116,7 @@ FREED = _Freed()
 
 
 class Node:
-    """One vertex of a computation graph; subclasses define `_vjp` and how grads are kept."""
+    """One vertex of a computation graph; subclasses define `_backprop` and how grads are kept."""
 
     __slots__ = ("_parents", "_op", "_rule", "_adjoint", "label", "__weakref__")
 
@@ -128,15 +128,16 @@ class Node:
     _adjoint: Any  # scratch: the adjoint gathered so far during a backward sweep, else None
     label: str
 
-    def _vjp(self, g: Any) -> Iterator[Any] | tuple[Any, ...] | list[Any]:
-        """Adjoints for `self._parents` (same order) given the adjoint `g` of this node."""
+    def _backprop(self, g: Any) -> None:
+        """Add this node's share of the chain rule to each parent: given this node's adjoint
+        `g`, `parent._adjoint += ḡ·∂self/∂parent` (with `_accumulate`), in parent order."""
         raise NotImplementedError
 
     # Whether backward stores this node's adjoint in `.grad` (accumulating across calls):
     # every Value does (as micrograd); a Tensor only if it is a leaf or asked to retain it.
     _retains_grad: bool = True
     # Whether `_rule` is the tuple of local derivatives ∂node/∂parent (numbers), which the
-    # sweep multiplies by the adjoint itself; otherwise `_vjp` interprets the rule.
+    # sweep multiplies by the adjoint itself; otherwise `_backprop` interprets the rule.
     _local_rule: bool = False
 
     @property
@@ -177,9 +178,9 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
 
     Nodes are visited in reverse topological order, so each node's adjoint is complete before
     it is pushed to its parents. A node's rule is either its local derivatives ∂node/∂parent
-    (numbers: each parent gets adjoint · derivative) or data its `_vjp` turns into the parents'
-    adjoints. Adjoints of one sweep are gathered in `_adjoint`, apart from the stored `.grad`,
-    so a second sweep over a retained graph adds exactly one more gradient. Unless
+    (numbers: each parent gets adjoint · derivative) or data its `_backprop` turns into the
+    parents' adjoints. Adjoints of one sweep are gathered in `_adjoint`, apart from the stored
+    `.grad`, so a second sweep over a retained graph adds exactly one more gradient. Unless
     `retain_graph` (implied by `create_graph`), each rule is released once used.
 
     With `create_graph`, the sweep itself is recorded (rules run with grad mode on), so the
@@ -232,6 +233,12 @@ def _paths_to(order: list[Node], inputs: Sequence[Node]) -> tuple[list[Node], fr
     return [node for node in order if node in reaching], bottom
 
 
+def _accumulate(node: Node, g: Any) -> None:
+    """`node._adjoint += g` for one sweep (the first contribution is taken as it is)."""
+    a = node._adjoint
+    node._adjoint = g if a is None else a + g
+
+
 def _sweep(order: list[Node], keep: bool, retain_graph: bool, stop: frozenset[Node],
            captured: dict[Node, Any] | None) -> None:
     try:
@@ -240,27 +247,28 @@ def _sweep(order: list[Node], keep: bool, retain_graph: bool, stop: frozenset[No
             if g is None:  # nothing flows here (e.g. a non-differentiable input)
                 continue
             node._adjoint = None
-            if captured is not None and node in captured:
-                captured[node] = g
-            if stop and node in stop:
-                continue
-            if keep and node._retains_grad:
-                node.grad = g if node.grad is None else node.grad + g
+            if keep:
+                if node._retains_grad:
+                    node.grad = g if node.grad is None else node.grad + g
+            else:  # backward(inputs=...): capture, and do not enter an input's own history
+                if node in captured:  # type: ignore[operator]
+                    captured[node] = g  # type: ignore[index]
+                if node in stop:
+                    continue
             parents = node._parents
             if not parents:
-                continue
+                continue  # a leaf: nothing to push, no rule to free
             if node._local_rule:  # scalar chain rule: adjoint(parent) += g · ∂node/∂parent
                 for parent, d in zip(parents, node._rule):  # noqa: B905 (same length)
                     a = parent._adjoint
                     parent._adjoint = g * d if a is None else a + g * d
             else:
-                for parent, gp in zip(parents, node._vjp(g)):  # noqa: B905 (one per parent)
-                    if gp is not None:
-                        a = parent._adjoint
-                        parent._adjoint = gp if a is None else a + gp
+                node._backprop(g)
             if not retain_graph:
                 node._rule = FREED
     except BaseException:
         for node in order:  # a failed sweep leaves no partial adjoints behind
             node._adjoint = None
+            for parent in node._parents:
+                parent._adjoint = None
         raise

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .graph import Node, _mode
+from .graph import Node, _accumulate, _mode
 
 __all__ = ["Tensor", "Primitive", "apply", "as_tensor"]
 
 _new = object.__new__
+_ndarray = np.ndarray
 _NO_PARAMS: dict[str, Any] = {}  # shared by every recorded op without parameters (never written)
 _data_of = operator.attrgetter("_data")
 _ACCEPTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
@@ -225,8 +226,10 @@ class Tensor(Node):
         graph.backward(self, _constant(seed) if create_graph else seed, retain_graph,
                        create_graph)
 
-    def _vjp(self, g: Any) -> list[Any]:
-        """Adjoints of the parents: run each input's VJP, then fit the result to the input."""
+    def _backprop(self, g: Any) -> None:
+        """Add ḡ·∂self/∂input to the adjoint of every input that requires grad: run the
+        input's VJP on the saved arrays (on the tensors themselves under create_graph, so the
+        rule is recorded), then fit the result to the input (`_fit`)."""
         prim, arrays, params = self._rule
         if type(g) is Tensor:  # create_graph: the rules run on Tensors and are recorded
             out, inputs = self, self._parents
@@ -234,22 +237,20 @@ class Tensor(Node):
             out, inputs = self._data, arrays
         if prim.variadic:
             vjp = prim.vjps[0]
-            return [_fit(vjp(g, out, *inputs, i=i, **params), g, p, prim) if p.requires_grad
-                    else None for i, p in enumerate(self._parents)]
-        grads: list[Any] = []
+            for i, parent in enumerate(self._parents):
+                if parent.requires_grad:
+                    _accumulate(parent, _fit(vjp(g, out, *inputs, i=i, **params), g, parent, prim))
+            return
         # a primitive's forward takes exactly its inputs, so parents and vjps pair up
         for parent, vjp in zip(self._parents, prim.vjps):  # noqa: B905
-            if not parent.requires_grad:
-                grads.append(None)
-                continue
-            gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
-            data = parent._data
-            if (type(gi) is np.ndarray and gi.dtype is data.dtype and gi.shape == data.shape
-                    and not parent._retains_grad):
-                grads.append(gi)  # the common case: nothing to fit
-            else:
-                grads.append(_fit(gi, g, parent, prim))
-        return grads
+            if parent.requires_grad:
+                gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
+                data = parent._data
+                if (type(gi) is not _ndarray or gi.dtype is not data.dtype
+                        or gi.shape != data.shape or parent._retains_grad):
+                    gi = _fit(gi, g, parent, prim)  # the common case has nothing to fit
+                a = parent._adjoint  # _accumulate, inlined: this loop is the engine's hot spot
+                parent._adjoint = gi if a is None else a + gi
 
     # --- operators: each applies its primitive from ops.py ------------------------------------
 

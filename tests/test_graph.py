@@ -115,7 +115,8 @@ def test_failed_sweep_leaves_no_partial_adjoints_behind():
     class Faulty(Node):
         __slots__ = ("data", "grad")
 
-        def _vjp(self, g):
+        def _backprop(self, g):
+            self._parents[0]._adjoint = g  # a partial push, then the rule fails
             raise ZeroDivisionError("rule failed")
 
     x = Value(1.0)
