@@ -429,12 +429,14 @@ class Primitive:
 
 def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
     """Run `prim` forward on the inputs' arrays and, if any input requires grad, record it."""
-    arrays = tuple(map(_data_of, inputs))
+    n = len(inputs)  # the arrays, without a generic loop for the usual one or two inputs
+    arrays = (inputs[0]._data,) if n == 1 else (inputs[0]._data, inputs[1]._data) if n == 2 \
+        else tuple(map(_data_of, inputs))
     try:
         data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(prim.name, arrays, e) from None
-    if type(data) is not np.ndarray:
+    if type(data) is not _ndarray:
         data = np.asarray(data)  # numpy returns scalars from 0-d arithmetic
     out = _new(Tensor)
     out._data, out._grad, out._adjoint, out.label, out._retains_grad = data, None, None, "", False
