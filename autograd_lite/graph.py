@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import gc
+import itertools
+import operator
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import ContextDecorator
@@ -115,6 +117,10 @@ class _Freed:
 FREED = _Freed()
 
 
+next_seq = itertools.count(1).__next__  # numbers recorded ops in creation order (`_numbered`)
+_seq_of = operator.attrgetter("_seq")
+
+
 class Node:
     """One vertex of a computation graph; subclasses define `_backprop` and how grads are kept."""
 
@@ -139,6 +145,10 @@ class Node:
     # Whether `_rule` is the tuple of local derivatives ∂node/∂parent (numbers), which the
     # sweep multiplies by the adjoint itself; otherwise `_backprop` interprets the rule.
     _local_rule: bool = False
+    # Whether nodes carry `_seq`: a recorded op's creation number (from `next_seq`), 0 for
+    # leaves. Tensor does, so its graphs sort by number; Value does not, as numbering every
+    # scalar op costs more than the plain post-order saves on its many-times-shared nodes.
+    _numbered: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -149,11 +159,16 @@ class Node:
 def toposort(root: Node) -> list[Node]:
     """Every node `root` depends on, parents before children, `root` last.
 
-    Iterative depth-first post-order; ties follow the parents' order, so the result is the
-    same on every run. A node is pushed, then a `None` marker, then its parents: when the
-    marker comes back off the stack, all the node's ancestors are placed and so is it.
-    (Nodes hash by identity.)
+    The walk is iterative and the result the same on every run (nodes hash by identity).
+    Nodes that carry creation numbers (`_numbered`: each recorded op numbers its result after
+    its inputs exist, so creation order is a topological order) are found breadth first and
+    sorted by number; leaves are numbered 0 and keep the order they were found in. Others are
+    placed by a depth-first post-order: a node is pushed, then a `None` marker, then its
+    parents; when the marker comes back off the stack, all its ancestors are placed, and so
+    is the node. Ties follow the parents' order.
     """
+    if root._numbered:
+        return _by_number(root)
     order: list[Node] = []
     seen: set[Node] = set()
     stack: list[Node | None] = [root]
@@ -169,6 +184,19 @@ def toposort(root: Node) -> list[Node]:
             for parent in reversed(node._parents):
                 if parent not in seen:
                     push(parent)
+    return order
+
+
+def _by_number(root: Node) -> list[Node]:
+    """`toposort` for numbered nodes: about half the work of the post-order on chains."""
+    order, seen = [root], {root}
+    mark, place = seen.add, order.append
+    for node in order:  # the list grows while it is walked: each node is visited once
+        for parent in node._parents:
+            if parent not in seen:
+                mark(parent)
+                place(parent)
+    order.sort(key=_seq_of)  # found roughly newest first: mostly reversed runs
     return order
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import graph
 from .graph import Node, _accumulate, _mode
+from .graph import next_seq as _next_seq
 
 __all__ = ["Tensor", "Primitive", "apply", "as_tensor"]
 
@@ -57,7 +58,7 @@ def _constant(array: np.ndarray) -> Tensor:
     """A Tensor around `array` (no copy) that requires no grad."""
     t = _new(Tensor)
     t._data, t._grad, t.requires_grad, t._retains_grad = array, None, False, False
-    t._parents, t._op, t._rule, t._adjoint, t.label = (), "", None, None, ""
+    t._parents, t._op, t._rule, t._adjoint, t._seq, t.label = (), "", None, None, 0, ""
     return t
 
 
@@ -98,7 +99,8 @@ class Tensor(Node):
     an interior tensor keeps it only after `retain_grad()` (PyTorch semantics).
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad")
+    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq")
+    _numbered = True  # see Node; `_seq` is set by `apply` (0 for leaves)
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ (keeps the graph)
     __hash__ = Node.__hash__  # identity hash, although `==` is elementwise
 
@@ -110,6 +112,7 @@ class Tensor(Node):
         self._data, self._grad = array, None
         self.requires_grad = self._retains_grad = bool(requires_grad)
         self._parents, self._op, self._rule, self._adjoint, self.label = (), "", None, None, label
+        self._seq = 0
 
     # --- data and grad --------------------------------------------------------------------
 
@@ -444,11 +447,11 @@ def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True
-                out._parents, out._op = inputs, prim.name
+                out._parents, out._op, out._seq = inputs, prim.name, _next_seq()
                 out._rule = (prim, arrays, params or _NO_PARAMS)
                 return out
     out.requires_grad = False
-    out._parents, out._op, out._rule = (), "", None
+    out._parents, out._op, out._rule, out._seq = (), "", None, 0
     return out
 
 

@@ -5,9 +5,12 @@ import math
 import threading
 import weakref
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autograd_lite import Value, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from autograd_lite import Tensor, Value, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.graph import Node, backward, toposort
 
 
@@ -30,6 +33,47 @@ def test_toposort_lists_each_node_once_parents_first_root_last():
     for node in order:
         for parent in node._parents:
             assert position[id(parent)] < position[id(node)]
+
+
+def random_tensor_dag(draw_choice, n_ops):
+    """A Tensor DAG built by `n_ops` random ops on earlier nodes (reuse, leaves mixed in)."""
+    leaves = [Tensor(np.full(2, i + 1.0), requires_grad=i != 1, label=f"x{i}") for i in range(3)]
+    nodes = list(leaves)
+    for _ in range(n_ops):
+        a, b = draw_choice(nodes), draw_choice(nodes)
+        nodes.append(a * b if draw_choice([True, False]) else (a + b).tanh())
+    return nodes
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.data(), st.integers(1, 40))
+def test_toposort_of_numbered_tensor_graphs_matches_the_post_order(data, n_ops):
+    nodes = random_tensor_dag(lambda xs: data.draw(st.sampled_from(xs)), n_ops)
+    root = nodes[-1]
+    if not root.requires_grad:
+        return
+    order = toposort(root)
+    assert order[-1] is root and len(order) == len(set(order))
+    position = {n: i for i, n in enumerate(order)}
+    for node in order:
+        assert all(position[p] < position[node] for p in node._parents)
+    reachable, stack = {root}, [root]  # the same nodes as a plain walk finds
+    while stack:
+        for p in stack.pop()._parents:
+            if p not in reachable:
+                reachable.add(p)
+                stack.append(p)
+    assert set(order) == reachable
+
+
+def test_toposort_of_tensor_graphs_is_deterministic():
+    def build():
+        x, y = Tensor([1.0], requires_grad=True, label="x"), Tensor([2.0], label="y")
+        return ((x * y + y.exp()) * x + y).sum()
+
+    first = [(n._op, n.label) for n in toposort(build())]
+    assert first == [(n._op, n.label) for n in toposort(build())]
+    assert sorted(label for _, label in first if label) == ["x", "y"]
 
 
 def test_toposort_is_deterministic_and_follows_parent_order():
