@@ -227,7 +227,7 @@ STEP = Primitive("step", lambda x, fn: np.asarray(fn(x)).astype(x.dtype),
                  lambda g, out, x, fn: as_tensor(np.zeros_like(_raw(x))) if isinstance(x, Tensor)
                  else np.zeros_like(x))  # piecewise constant: derivative 0
 CAST = Primitive("cast", lambda x, dtype: x.astype(dtype),
-                 lambda g, out, x, dtype: g.astype(x.dtype))
+                 lambda g, out, x, dtype: g.astype(x.dtype), floating=False)  # to int: no grad
 
 
 # --- reductions ---------------------------------------------------------------------------------

@@ -418,13 +418,17 @@ class Primitive:
     the inputs, and returns that input's adjoint "as if no broadcasting happened". In a plain
     backward these are numpy arrays (nothing is recorded); under `create_graph=True` they are
     Tensors, so the same rule builds a differentiable graph. A `variadic` op (concat, stack)
-    has one VJP that also receives the input's position `i`.
+    has one VJP that also receives the input's position `i`. `floating` promises that the
+    output is floating whenever an input is (true of every differentiable op but a cast);
+    without it, `apply` checks the output's dtype before recording.
     """
 
-    __slots__ = ("name", "forward", "vjps", "variadic")
+    __slots__ = ("name", "forward", "vjps", "variadic", "floating")
 
-    def __init__(self, name: str, forward: Any, *vjps: Any, variadic: bool = False) -> None:
+    def __init__(self, name: str, forward: Any, *vjps: Any, variadic: bool = False,
+                 floating: bool | None = None) -> None:
         self.name, self.forward, self.vjps, self.variadic = name, forward, vjps, variadic
+        self.floating = bool(vjps) if floating is None else floating  # no VJP: not recorded
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -442,8 +446,12 @@ def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
     if type(data) is not _ndarray:
         data = np.asarray(data)  # numpy returns scalars from 0-d arithmetic
     out = _new(Tensor)
-    out._data, out._grad, out._adjoint, out.label, out._retains_grad = data, None, None, "", False
-    if _mode.enabled and data.dtype.kind == "f":
+    out._data = data  # one store per line: a five-name tuple assignment costs more
+    out._grad = None
+    out._adjoint = None
+    out.label = ""
+    out._retains_grad = False
+    if _mode.enabled and (prim.floating or data.dtype.kind == "f"):
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True

@@ -388,6 +388,14 @@ def test_detach_stops_gradients():
 
 # --- comparisons and hashing -----------------------------------------------------------------
 
+def test_casting_to_an_integer_dtype_gives_a_constant():
+    t = leaf([1.5, 2.5])
+    i = t.astype(np.int32)
+    assert i.dtype == np.int32 and not i.requires_grad and i.is_leaf
+    f = t.astype(np.float64)
+    assert f.requires_grad and f.dtype == np.float64
+
+
 def test_comparisons_return_bool_tensors_without_grad():
     t = leaf([1.0, 2.0, 3.0])
     expected = {
