@@ -42,11 +42,26 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+# How many threads have grad mode off right now. While none has, every thread records and an
+# op can skip the thread-local lookup, the slowest step of recording it: ops test
+# `not _threads_off or _mode.enabled`. Only `_set_mode` changes either.
+_threads_off = 0
+_threads_off_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
     """True when new ops record their parents (the default)."""
     return _mode.enabled
+
+
+def _set_mode(enabled: bool) -> None:
+    """Turn grad mode on or off in this thread."""
+    global _threads_off
+    enabled = bool(enabled)
+    with _threads_off_lock:
+        if enabled != _mode.enabled:
+            _threads_off += -1 if enabled else 1
+            _mode.enabled = enabled
 
 
 class _GradModeContext(ContextDecorator):
@@ -56,10 +71,10 @@ class _GradModeContext(ContextDecorator):
 
     def __enter__(self) -> None:
         self._saved.append(_mode.enabled)
-        _mode.enabled = self.mode
+        _set_mode(self.mode)
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._saved.pop()
+        _set_mode(self._saved.pop())
 
     def _recreate_cm(self) -> _GradModeContext:
         fresh = copy.copy(self)  # a decorated function gets its own context on every call
@@ -91,15 +106,15 @@ class set_grad_enabled(_GradModeContext):
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
         self._saved = [_mode.enabled]
-        _mode.enabled = self.mode
+        _set_mode(self.mode)
 
     def __enter__(self) -> None:
         if not self._saved:  # a fresh context of a decorated call; otherwise saved by __init__
             self._saved.append(_mode.enabled)
-        _mode.enabled = self.mode
+        _set_mode(self.mode)
 
     def __call__(self, func: F) -> F:
-        _mode.enabled = self._saved.pop()  # used as a decorator: undo the immediate set
+        _set_mode(self._saved.pop())  # used as a decorator: undo the immediate set
         return super().__call__(func)
 
 
@@ -223,7 +238,8 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     # rescanning the whole (live) graph several times, which otherwise costs half a backward.
     collecting = gc.isenabled()
     gc.disable()
-    mode, _mode.enabled = _mode.enabled, create_graph
+    mode = _mode.enabled
+    _set_mode(create_graph)
     try:
         order = toposort(root)
         if inputs is not None:
@@ -239,7 +255,7 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
         _sweep(order, captured is None, retain_graph, stop, captured)
     finally:
         root._adjoint = None
-        _mode.enabled = mode
+        _set_mode(mode)
         if collecting:
             gc.enable()
     if captured is None:

@@ -451,7 +451,7 @@ def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
     out._adjoint = None
     out.label = ""
     out._retains_grad = False
-    if _mode.enabled and (prim.floating or data.dtype.kind == "f"):
+    if (not graph._threads_off or _mode.enabled) and (prim.floating or data.dtype.kind == "f"):
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True

@@ -213,7 +213,7 @@ def _result(data: float, parents: tuple[Value, ...], op: str,
     """The output node of `op`; `local` holds ∂data/∂parent for each parent."""
     out = _new(Value)
     out.data, out.grad, out.label, out._adjoint = data, None, "", None
-    if graph._mode.enabled:
+    if not graph._threads_off or graph._mode.enabled:  # see graph._threads_off
         out._parents, out._op, out._rule = parents, op, local
     else:  # no_grad: a constant, with no history
         out._parents, out._op, out._rule = (), "", None

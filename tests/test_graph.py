@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Tensor, Value, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from autograd_lite import (
+    Tensor,
+    Value,
+    enable_grad,
+    graph,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from autograd_lite.graph import Node, backward, toposort
 
 
@@ -333,6 +341,45 @@ def test_grad_mode_is_per_thread():
         t.start()
         t.join()
     assert seen == [True]
+
+
+def test_ops_record_in_one_thread_while_another_is_under_no_grad():
+    inside, done = threading.Event(), threading.Event()
+    worker_ops = []
+
+    def worker():
+        with no_grad():
+            inside.set()
+            done.wait(10)
+            x = Tensor([1.0], requires_grad=True)
+            worker_ops.extend([Value(1.0) * 2.0, x * 2.0])
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(10)
+    x = Tensor([1.0], requires_grad=True)
+    main_ops = [Value(1.0) * 2.0, x * 2.0]  # grad mode is still on in this thread
+    done.set()
+    t.join()
+    assert all(not op.is_leaf for op in main_ops)
+    assert all(op.is_leaf for op in worker_ops) and not worker_ops[1].requires_grad
+    assert graph._threads_off == 0
+
+
+def test_every_way_of_leaving_a_grad_mode_restores_the_shared_count():
+    @no_grad()
+    def decorated():
+        raise ValueError("inside")
+
+    with pytest.raises(ValueError):
+        decorated()
+    with pytest.raises(KeyError), no_grad(), enable_grad(), no_grad():
+        raise KeyError("nested")
+    set_grad_enabled(False)
+    assert graph._threads_off == 1 and not (Value(1.0) * 2.0)._parents
+    set_grad_enabled(True)
+    (Tensor([1.0], requires_grad=True) * 2.0).sum().backward()  # off during the sweep
+    assert graph._threads_off == 0 and is_grad_enabled()
 
 
 # --- adjoints of chosen inputs (what the functional transforms use) -----------------------
