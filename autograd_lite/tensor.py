@@ -99,7 +99,11 @@ class Tensor(Node):
     an interior tensor keeps it only after `retain_grad()` (PyTorch semantics).
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq")
+    # A recorded tensor's `_rule` is the tuple of its inputs' arrays as the forward saw them;
+    # `_prim` and `_params` (set only on recorded tensors) are the primitive and its keyword
+    # parameters. Three slots rather than one tuple: one object less per op for the cyclic
+    # collector to scan.
+    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq", "_prim", "_params")
     _numbered = True  # see Node; `_seq` is set by `apply` (0 for leaves)
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ (keeps the graph)
     __hash__ = Node.__hash__  # identity hash, although `==` is elementwise
@@ -233,7 +237,7 @@ class Tensor(Node):
         """Add ḡ·∂self/∂input to the adjoint of every input that requires grad: run the
         input's VJP on the saved arrays (on the tensors themselves under create_graph, so the
         rule is recorded), then fit the result to the input (`_fit`)."""
-        prim, arrays, params = self._rule
+        prim, arrays, params = self._prim, self._rule, self._params
         if type(g) is Tensor:  # create_graph: the rules run on Tensors and are recorded
             out, inputs = self, self._parents
         else:
@@ -456,7 +460,7 @@ def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
             if t.requires_grad:
                 out.requires_grad = True
                 out._parents, out._op, out._seq = inputs, prim.name, _next_seq()
-                out._rule = (prim, arrays, params or _NO_PARAMS)
+                out._rule, out._prim, out._params = arrays, prim, params or _NO_PARAMS
                 return out
     out.requires_grad = False
     out._parents, out._op, out._rule, out._seq = (), "", None, 0
