@@ -134,6 +134,10 @@ POWER = Primitive("**", np.power, _power_vjp_base, _power_vjp_exponent)
 
 
 def _matmul_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    try:
+        return np.matmul(x, y)
+    except ValueError:
+        pass  # say which dimensions disagree (numpy's message names none)
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(f"shapes {x.shape} and {y.shape}: both operands need at least one "
                          "dimension (use * to multiply by a scalar)")
@@ -148,7 +152,7 @@ def _matmul_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     except ValueError:
         raise ValueError(f"shapes {x.shape} and {y.shape}: the batch dimensions {x.shape[:-2]} "
                          f"and {y.shape[:-2]} cannot be broadcast together") from None
-    return np.matmul(x, y)
+    return np.matmul(x, y)  # numpy's own error, if it still refuses
 
 
 def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
@@ -252,34 +256,45 @@ def _logsumexp_forward(x: np.ndarray, axis: Axis, keepdims: bool) -> np.ndarray:
 
 
 def _softmax_forward(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    """e^(x-m) / Σ e^(x-m) with m = max x, in one fresh array (the exponent is overwritten)."""
+    e = x - np.max(x, axis=axis, keepdims=True)
+    e = np.exp(e, out=e) if e.dtype.kind == "f" else np.exp(e)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
 
 
 def _log_softmax_forward(x: np.ndarray, axis: int) -> np.ndarray:
     return x - _logsumexp_forward(x, axis, True)
 
 
-def _cross_entropy_forward(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """mean over the batch of −log softmax(logits)[target] = logsumexp(row) − row[target]."""
-    rows = np.arange(len(targets))
-    return np.mean(_logsumexp_forward(logits, 1, False) - logits[rows, targets])
+def _cross_entropy_forward(logits: np.ndarray, targets: np.ndarray) -> tuple[Any, np.ndarray]:
+    """mean over the batch of −log softmax(logits)[target] = logsumexp(row) − row[target]
+    (as `_logsumexp_forward`, finite for logits offset by ±1000); saves softmax(logits)."""
+    m = np.max(logits, axis=1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    e = np.exp(logits - m)
+    total = np.sum(e, axis=1, keepdims=True)
+    loss = np.mean((np.log(total) + m)[:, 0] - logits[np.arange(len(targets)), targets])
+    e /= total
+    return loss, e
 
 
-def _cross_entropy_vjp(g: Any, out: Any, logits: Any, targets: np.ndarray) -> Any:
-    """ḡ · (softmax(logits) − onehot(targets)) / N."""
-    n, classes = logits.shape
-    onehot = np.zeros((n, classes), dtype=_raw(logits).dtype)
-    onehot[np.arange(n), targets] = 1
-    if isinstance(logits, Tensor):
+def _cross_entropy_vjp(g: Any, out: Any, logits: Any, targets: np.ndarray,
+                       saved: np.ndarray) -> Any:
+    """ḡ · (softmax(logits) − onehot(targets)) / N, from the forward's softmax (`saved`)."""
+    n, rows = len(targets), np.arange(len(targets))
+    if isinstance(logits, Tensor):  # create_graph: softmax as a recorded function of logits
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[rows, targets] = 1
         return g * (logits.softmax(axis=1) - onehot) * (1 / n)
-    p = _softmax_forward(logits, 1)
-    p -= onehot
-    p *= g / n
+    scale = g / n
+    p = saved * scale  # a fresh array (the saved softmax serves every backward through here)
+    p[rows, targets] -= scale
     return p
 
 
-CROSS_ENTROPY = Primitive("cross_entropy", _cross_entropy_forward, _cross_entropy_vjp)
+CROSS_ENTROPY = Primitive("cross_entropy", _cross_entropy_forward, _cross_entropy_vjp,
+                          saves=True)
 SUM = Primitive("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
                 lambda g, out, x, axis, keepdims:
                 _broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape))

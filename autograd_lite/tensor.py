@@ -127,6 +127,8 @@ class Tensor(Node):
 
     @data.setter
     def data(self, value: Any) -> None:
+        if value is self._data:
+            return  # `t.data -= step` changed the array in place and hands it back
         array = np.asarray(value._data if isinstance(value, Tensor) else value)
         if array.shape != self._data.shape:
             raise ValueError(f"Tensor.data: new array has shape {array.shape} but the tensor "
@@ -424,15 +426,18 @@ class Primitive:
     Tensors, so the same rule builds a differentiable graph. A `variadic` op (concat, stack)
     has one VJP that also receives the input's position `i`. `floating` promises that the
     output is floating whenever an input is (true of every differentiable op but a cast);
-    without it, `apply` checks the output's dtype before recording.
+    without it, `apply` checks the output's dtype before recording. An op that `saves` has a
+    forward returning `(output, saved)`: an array its VJPs receive as `saved=` (e.g. the
+    softmax a fused loss computed anyway), instead of recomputing it.
     """
 
-    __slots__ = ("name", "forward", "vjps", "variadic", "floating")
+    __slots__ = ("name", "forward", "vjps", "variadic", "floating", "saves")
 
     def __init__(self, name: str, forward: Any, *vjps: Any, variadic: bool = False,
-                 floating: bool | None = None) -> None:
+                 floating: bool | None = None, saves: bool = False) -> None:
         self.name, self.forward, self.vjps, self.variadic = name, forward, vjps, variadic
         self.floating = bool(vjps) if floating is None else floating  # no VJP: not recorded
+        self.saves = saves
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -447,6 +452,9 @@ def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
         data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(prim.name, arrays, e) from None
+    if prim.saves:
+        data, saved = data
+        params = {**params, "saved": saved}
     if type(data) is not _ndarray:
         data = np.asarray(data)  # numpy returns scalars from 0-d arithmetic
     out = _new(Tensor)
@@ -486,13 +494,12 @@ def _fit(gi: Any, g: Any, parent: Tensor, prim: Primitive) -> Any:
 def _unbroadcast(g: Any, shape: tuple[int, ...], op: str) -> Any:
     """Sum `g` over the axes that broadcasting added or stretched, giving `shape`."""
     lead = g.ndim - len(shape)
+    if lead > 0:
+        g = g.sum(axis=tuple(range(lead)))  # the added leading axes go
     if lead >= 0:
-        stretched = [lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1]
-        axes = (*range(lead), *stretched)
-        if axes:
-            g = g.sum(axis=axes, keepdims=True)
-        if lead and g.size == int(np.prod(shape)):
-            g = g.reshape(shape)
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if stretched:
+            g = g.sum(axis=stretched, keepdims=True)  # the stretched ones stay, as size 1
     if g.shape != shape:
         raise RuntimeError(f"backward of {op}: the rule gave a gradient of shape {g.shape} for "
                            f"an input of shape {shape} (a bug in the op's VJP)")

@@ -149,6 +149,18 @@ def test_cross_entropy_with_logits_a_thousand_apart():
     np.testing.assert_allclose(z.grad, [[0, 0], [0.5, -0.5]], atol=1e-12)
 
 
+def test_cross_entropy_backward_twice_through_a_retained_graph_adds_the_same_gradient():
+    z = Tensor(RNG.normal(size=(4, 3)), requires_grad=True)
+    loss = cross_entropy(z, np.array([2, 0, 1, 2]))
+    loss.backward(retain_graph=True)
+    first = z.grad.copy()
+    loss.backward()  # the softmax saved by the forward must not have been changed in place
+    np.testing.assert_allclose(z.grad, 2 * first, rtol=1e-15)
+    s = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)
+    s[np.arange(4), [2, 0, 1, 2]] -= 1
+    np.testing.assert_allclose(first, s / 4, rtol=1e-12)
+
+
 def test_bce_with_logits_is_finite_at_plus_minus_1000():
     x = Tensor(np.array([1000.0, -1000.0, 1000.0, -1000.0]), requires_grad=True)
     t = np.array([1.0, 0.0, 0.0, 1.0])
