@@ -248,16 +248,18 @@ class Tensor(Node):
             vjp = prim.vjps[0]
             for i, parent in enumerate(self._parents):
                 if parent.requires_grad:
-                    _accumulate(parent, _fit(vjp(g, out, *inputs, i=i, **params), g, parent, prim))
+                    gi = _fit(vjp(g, out, *inputs, i=i, **params), parent, prim)
+                    _accumulate(parent, _owned(gi, g) if parent._retains_grad else gi)
             return
         # a primitive's forward takes exactly its inputs, so parents and vjps pair up
         for parent, vjp in zip(self._parents, prim.vjps):  # noqa: B905
             if parent.requires_grad:
                 gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
                 data = parent._data
-                if (type(gi) is not _ndarray or gi.dtype is not data.dtype
-                        or gi.shape != data.shape or parent._retains_grad):
-                    gi = _fit(gi, g, parent, prim)  # the common case has nothing to fit
+                if type(gi) is not _ndarray or gi.dtype is not data.dtype or gi.shape != data.shape:
+                    gi = _fit(gi, parent, prim)  # the common case has nothing to fit
+                if parent._retains_grad:
+                    gi = _owned(gi, g)
                 a = parent._adjoint  # _accumulate, inlined: this loop is the engine's hot spot
                 parent._adjoint = gi if a is None else a + gi
 
@@ -475,19 +477,23 @@ def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
     return out
 
 
-def _fit(gi: Any, g: Any, parent: Tensor, prim: Primitive) -> Any:
+def _fit(gi: Any, parent: Tensor, prim: Primitive) -> Any:
     """Sum a broadcast gradient back to the parent's shape, cast it to the parent's dtype,
-    check the shape, and make sure a gradient a tensor will keep is not shared with another."""
+    and check the shape."""
     if type(gi) is not Tensor and type(gi) is not np.ndarray:
         gi = np.asarray(gi)
     shape = parent._data.shape
     if gi.shape != shape:
         gi = _unbroadcast(gi, shape, prim.name)
     dtype = parent._data.dtype
-    if gi.dtype != dtype:
-        return gi.astype(dtype)
-    if parent._retains_grad and type(gi) is np.ndarray and (gi is g or gi.base is not None):
-        return gi.copy()  # e.g. `a + b` hands the same array to both: each keeps its own
+    return gi if gi.dtype == dtype else gi.astype(dtype)
+
+
+def _owned(gi: Any, g: Any) -> Any:
+    """`gi` as an array a tensor may keep as its `.grad`: not the adjoint `g` itself (`a + b`
+    hands the same array to both) and not a view into another array."""
+    if type(gi) is np.ndarray and (gi is g or gi.base is not None):
+        return gi.copy()
     return gi
 
 
@@ -495,8 +501,8 @@ def _unbroadcast(g: Any, shape: tuple[int, ...], op: str) -> Any:
     """Sum `g` over the axes that broadcasting added or stretched, giving `shape`."""
     lead = g.ndim - len(shape)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))  # the added leading axes go
-    if lead >= 0:
+        g = g.sum(axis=tuple(range(lead)) if lead > 1 else 0)  # the added leading axes go
+    if lead >= 0 and g.shape != shape:
         stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
         if stretched:
             g = g.sum(axis=stretched, keepdims=True)  # the stretched ones stay, as size 1
