@@ -2,7 +2,8 @@
 
 It holds interleaved sampling (a warm-up round, then every repetition samples each engine
 once, in order, so drift on a noisy machine hits all engines alike), medians over the
-repetitions, minor page-fault counts per run, and small helpers both benchmarks use
+repetitions, paired ratios (the median of per-repetition ratios), minor page-fault counts
+per run, and small helpers both benchmarks use
 (the optional torch import, NaN made JSON-safe).
 
 A sample runs an engine's `lead_in` untimed runs, then times `timed_runs` consecutive runs
@@ -62,6 +63,15 @@ class Result:
     @property
     def median(self) -> float:
         return statistics.median(self.times) if self.times else math.nan
+
+
+def paired_ratio(num: Result, den: Result) -> float:
+    """The median, over repetitions, of num's sample divided by den's sample of the same
+    repetition. The two were taken seconds apart, so when the machine drifts between a fast
+    and a slow state (this VM does, by up to 2x) both sides of each ratio move together;
+    a ratio of the two medians can pair a fast-state median with a slow-state one."""
+    pairs = [a / b for a, b in zip(num.times, den.times, strict=False)]  # a failed peer stops
+    return statistics.median(pairs) if pairs else math.nan
 
 
 def minor_faults() -> int:
