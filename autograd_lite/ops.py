@@ -269,9 +269,16 @@ def _log_softmax_forward(x: np.ndarray, axis: int) -> np.ndarray:
 
 def _cross_entropy_forward(logits: np.ndarray, targets: np.ndarray) -> tuple[Any, np.ndarray]:
     """mean over the batch of −log softmax(logits)[target] = logsumexp(row) − row[target]
-    (as `_logsumexp_forward`, finite for logits offset by ±1000); saves softmax(logits)."""
+    (finite for logits offset by ±1000); saves softmax(logits) for the VJP."""
     m = np.maximum.reduce(logits, axis=1, keepdims=True)  # np.max, without its Python layer
-    m = np.where(np.isfinite(m), m, 0)
+    loss, softmax = _cross_entropy_shifted(logits, targets, m)
+    if not np.isfinite(loss):  # a row whose max is ±inf: shift it by 0, as _logsumexp_forward
+        loss, softmax = _cross_entropy_shifted(logits, targets, np.where(np.isfinite(m), m, 0))
+    return loss, softmax
+
+
+def _cross_entropy_shifted(logits: np.ndarray, targets: np.ndarray,
+                           m: np.ndarray) -> tuple[Any, np.ndarray]:
     e = np.exp(logits - m)
     total = np.add.reduce(e, axis=1, keepdims=True)
     n = len(targets)

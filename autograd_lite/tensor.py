@@ -499,13 +499,15 @@ def _owned(gi: Any, g: Any) -> Any:
 
 def _unbroadcast(g: Any, shape: tuple[int, ...], op: str) -> Any:
     """Sum `g` over the axes that broadcasting added or stretched, giving `shape`."""
+    # np.add.reduce is ndarray.sum without its Python layer; a Tensor (create_graph) sums itself
+    total = np.add.reduce if type(g) is np.ndarray else type(g).sum
     lead = g.ndim - len(shape)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)) if lead > 1 else 0)  # the added leading axes go
+        g = total(g, axis=tuple(range(lead)) if lead > 1 else 0)  # the added leading axes go
     if lead >= 0 and g.shape != shape:
         stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
         if stretched:
-            g = g.sum(axis=stretched, keepdims=True)  # the stretched ones stay, as size 1
+            g = total(g, axis=stretched, keepdims=True)  # the stretched ones stay, as size 1
     if g.shape != shape:
         raise RuntimeError(f"backward of {op}: the rule gave a gradient of shape {g.shape} for "
                            f"an input of shape {shape} (a bug in the op's VJP)")
@@ -537,7 +539,7 @@ def _seed(root: Tensor, gradient: Any) -> np.ndarray:
             raise RuntimeError(
                 f"backward: the output has shape {root.shape}, so it needs a gradient of that "
                 "shape: call backward(gradient) or reduce it first, e.g. out.sum().backward()")
-        return np.ones_like(root._data)
+        return np.ones(root._data.shape, root._data.dtype)
     seed = np.array(gradient._data if isinstance(gradient, Tensor) else gradient,
                     dtype=root._data.dtype)
     if seed.shape != root.shape:

@@ -161,6 +161,14 @@ def test_cross_entropy_backward_twice_through_a_retained_graph_adds_the_same_gra
     np.testing.assert_allclose(first, s / 4, rtol=1e-12)
 
 
+def test_cross_entropy_with_an_infinite_logit_is_infinite_like_logsumexp():
+    logits = np.array([[np.inf, 0.0], [1.0, 2.0]])
+    with np.errstate(invalid="ignore"):
+        loss = cross_entropy(Tensor(logits), np.array([1, 0])).item()
+        expected = np.mean(Tensor(logits).logsumexp(axis=1).data - np.array([0.0, 1.0]))
+    assert loss == expected == np.inf
+
+
 def test_bce_with_logits_is_finite_at_plus_minus_1000():
     x = Tensor(np.array([1000.0, -1000.0, 1000.0, -1000.0]), requires_grad=True)
     t = np.array([1.0, 0.0, 0.0, 1.0])
