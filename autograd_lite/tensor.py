@@ -129,6 +129,11 @@ class Tensor(Node):
     def data(self, value: Any) -> None:
         if value is self._data:
             return  # `t.data -= step` changed the array in place and hands it back
+        if self._parents and self._rule is not graph.FREED:
+            raise RuntimeError(f"Tensor.data: this tensor is the output of op {self._op!r}, "
+                               "recorded for a backward pass that may read its values; "
+                               "rebinding them would make that backward silently wrong. "
+                               "Rebind after backward(), or use detach()")
         array = np.asarray(value._data if isinstance(value, Tensor) else value)
         if array.shape != self._data.shape:
             raise ValueError(f"Tensor.data: new array has shape {array.shape} but the tensor "

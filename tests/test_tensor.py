@@ -212,6 +212,25 @@ def test_data_rebinds_to_a_same_shape_array_keeping_the_dtype():
     assert t.grad.dtype == np.float32
 
 
+def test_rebinding_a_leaf_between_forward_and_backward_keeps_the_forward_values():
+    w = leaf([2.0, 3.0])
+    y = (w * w).sum()  # the rule keeps the arrays the forward saw
+    w.data = np.array([10.0, 10.0])
+    y.backward()
+    np.testing.assert_array_equal(w.grad, [4.0, 6.0])
+
+
+def test_rebinding_a_recorded_output_before_backward_raises_and_after_is_allowed():
+    x = leaf([0.5, 1.0])
+    y = x.exp()  # exp's rule reads its own output
+    with pytest.raises(RuntimeError, match="output of op 'exp'.*backward"):
+        y.data = np.zeros(2)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0]))
+    y.data = np.zeros(2)  # the rule was used and freed: nothing can read the old values now
+    assert y.data.tolist() == [0.0, 0.0]
+
+
 def test_data_rebind_to_another_shape_raises_naming_both_shapes():
     t = Tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"\(6,\).*\(2, 3\)"):
