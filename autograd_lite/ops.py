@@ -492,7 +492,7 @@ def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
         raise ValueError(f"cross_entropy: targets must be {logits.shape[0]} integer class "
                          f"labels (shape ({logits.shape[0]},)), got shape {t.shape} dtype "
                          f"{t.dtype}")
-    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
+    if t.size and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= logits.shape[1]):
         raise ValueError(f"cross_entropy: targets must lie in [0, {logits.shape[1]}), got "
                          f"values from {t.min()} to {t.max()}")
     return apply(CROSS_ENTROPY, logits, targets=t)
