@@ -42,11 +42,11 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
-# How many threads have grad mode off right now. While none has, every thread records and an
-# op can skip the thread-local lookup, the slowest step of recording it: ops test
-# `not _threads_off or _mode.enabled`. Only `_set_mode` changes either.
-_threads_off = 0
-_threads_off_lock = threading.Lock()
+# One entry per thread whose grad mode is off right now. While it is empty, every thread
+# records and an op can skip the thread-local lookup, the slowest step of recording it: ops
+# test `not _threads_off or _mode.enabled`. Only `_set_mode` changes either; list appends and
+# pops are atomic, so no lock is needed.
+_threads_off: list[None] = []
 
 
 def is_grad_enabled() -> bool:
@@ -56,12 +56,13 @@ def is_grad_enabled() -> bool:
 
 def _set_mode(enabled: bool) -> None:
     """Turn grad mode on or off in this thread."""
-    global _threads_off
     enabled = bool(enabled)
-    with _threads_off_lock:
-        if enabled != _mode.enabled:
-            _threads_off += -1 if enabled else 1
-            _mode.enabled = enabled
+    if enabled != _mode.enabled:
+        _mode.enabled = enabled
+        if enabled:
+            _threads_off.pop()
+        else:
+            _threads_off.append(None)
 
 
 class _GradModeContext(ContextDecorator):
