@@ -4,13 +4,14 @@ Modules, in dependency order: `graph` (nodes, grad mode, topological order, back
 `value` (the scalar `Value`), `tensor` (the numpy-backed `Tensor` and the engine's share of
 every op) and `ops` (the table of tensor primitives), `functional` (grad, jacobian, ...),
 `gradcheck` (central differences), `render` and `draw` (Graphviz diagrams), `rng` (the
-seeded generator).
+seeded generator), `heap` (the one allocator setting made at import: see its docstring).
 """
 
 from .draw import Diagram, draw_graph
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, central_difference, gradcheck
 from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .heap import warm_malloc
 from .ops import (
     concat,
     cross_entropy,
@@ -59,3 +60,5 @@ __all__ = [
     "manual_seed",
 ]
 __version__ = "0.1.0"
+
+warm_malloc()
