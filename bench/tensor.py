@@ -53,16 +53,20 @@ threads busy-waiting for about 0.12 s after a parallel GEMM (torch's OpenMP work
 previous library (torch's MLP step measured 2x slower right after numpy's than after a pause).
 Within a sample an engine runs back to back, so its own library's spinning counts, as in a
 real training loop.
-W3: R = 15 repetitions, a sample is the mean of 20 consecutive runs. W4: R = 9, a sample is
-the mean of 5 consecutive steps after one untimed lead-in step (the previous step's garbage
-pending, as in a training loop). The garbage collector stays on; an untimed `gc.collect()`
-precedes every sample and objects alive before the workloads (numpy's, torch's modules) are
-hidden from it with `gc.freeze()`. torch is optional: without it the torch peer is skipped
-with a note. The table also shows minor page faults per run or step: on this VM each costs
-about 1.5 us, so an engine whose allocations make malloc return memory to the OS and fault it
-back in every step pays for it. The header prints a digest of autograd_lite's sources
-(compare runs only at equal digests) and the last line how busy other processes kept the
-cores during the run (from /proc/stat); above 10% it warns that the timings are unreliable.
+W3: R = 15 repetitions, a sample is the mean of 20 consecutive runs. W4: R = 15, a sample is
+the mean of 8192 rows' worth of consecutive steps (64 at batch 128, 8 at batch 1024; about
+50-80 ms) after one untimed lead-in step (the previous step's garbage pending, as in a training
+loop). Shorter samples were too noisy: with 5 steps (6 ms at batch 128) single paired ratios
+ranged 0.74-1.65 and the median of 9 moved between 0.98x and 1.11x from run to run; with 64
+steps and R = 15 it stayed within 1.039-1.049x over four runs. The garbage collector stays on;
+an untimed `gc.collect()` precedes every sample and objects alive before the workloads
+(numpy's, torch's modules) are hidden from it with `gc.freeze()`. torch is optional: without it
+the torch peer is skipped with a note. The table also shows minor page faults per run or step:
+on this VM each costs about 1.5 us, so an engine whose allocations make malloc return memory to
+the OS and fault it back in every step pays for it. The header prints a digest of
+autograd_lite's sources (compare runs only at equal digests) and the last line how busy other
+processes kept the cores during the run (from /proc/stat); above 10% it warns that the timings
+are unreliable.
 
 OpenBLAS picks its kernel (Haswell, SkylakeX, ...) once, when numpy loads it; the
 environment variable OPENBLAS_CORETYPE overrides that choice. `--coretype NAME` re-runs this
@@ -121,8 +125,8 @@ LEARNING_RATE = 0.01
 LOSS_RTOL, GRAD_RTOL, GRAD_ATOL = 1e-4, 1e-3, 1e-6
 CHAIN_SEED, WEIGHT_SEED, DATA_SEED = 1234, 5678, 9012
 CHAIN_REPS, CHAIN_RUNS = 15, 20  # samples, runs per sample
-MLP_REPS, MLP_STEPS = 9, 5  # samples, timed steps per sample (after one lead-in step)
-QUICK_REPS, QUICK_CHAIN_RUNS, QUICK_MLP_STEPS = 3, 5, 2
+MLP_REPS, MLP_SAMPLE_ROWS, MLP_MIN_STEPS = 15, 8192, 8  # a sample: rows // batch steps, or more
+QUICK_REPS, QUICK_CHAIN_RUNS, QUICK_MLP_SAMPLE_ROWS, QUICK_MLP_MIN_STEPS = 3, 5, 256, 2
 GEMM_N, GEMM_REPS = 1024, 5
 BUSY_WARNING = 0.10  # warn when other processes used more than this share of the cores
 SETTLE_S = 0.2  # untimed pause before each sample: other libraries' idle workers stop spinning
@@ -655,13 +659,19 @@ class Settings:
     chain_reps: int
     chain_runs: int
     mlp_reps: int
-    mlp_steps: int
+    mlp_sample_rows: int
+    mlp_min_steps: int
+
+    def mlp_steps(self, batch: int) -> int:
+        """Timed steps per W4 sample at this batch size."""
+        return max(self.mlp_min_steps, self.mlp_sample_rows // batch)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:
         if args.quick:
-            return cls(True, QUICK_REPS, QUICK_CHAIN_RUNS, QUICK_REPS, QUICK_MLP_STEPS)
-        return cls(False, CHAIN_REPS, CHAIN_RUNS, MLP_REPS, MLP_STEPS)
+            return cls(True, QUICK_REPS, QUICK_CHAIN_RUNS, QUICK_REPS, QUICK_MLP_SAMPLE_ROWS,
+                       QUICK_MLP_MIN_STEPS)
+        return cls(False, CHAIN_REPS, CHAIN_RUNS, MLP_REPS, MLP_SAMPLE_ROWS, MLP_MIN_STEPS)
 
 
 def print_preamble(env: dict[str, Any], gemm: dict[str, float], settings: Settings) -> None:
@@ -671,8 +681,9 @@ def print_preamble(env: dict[str, Any], gemm: dict[str, float], settings: Settin
     print(f"GEMM float32 {GEMM_N}x{GEMM_N} @ {GEMM_N}x{GEMM_N}, median of {GEMM_REPS}: "
           + "  ".join(f"{name} {value:.1f} GFLOP/s" for name, value in gemm.items()))
     print(f"repetitions: W3 {settings.chain_reps} (each the mean of {settings.chain_runs} "
-          f"runs), W4 {settings.mlp_reps} (each the mean of {settings.mlp_steps} steps after a "
-          "lead-in); medians, engines interleaved\n")
+          f"runs), W4 {settings.mlp_reps} (each the mean of "
+          + ", ".join(f"{settings.mlp_steps(b)} steps at batch {b}" for b in MLP_BATCHES)
+          + " after a lead-in); medians, engines interleaved\n")
 
 
 def print_load(meter: LoadMeter) -> float | None:
@@ -699,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     print_preamble(env, gemm, settings)
 
     chain = bench_chain(torch, settings.chain_reps, settings.chain_runs)
-    mlps = [bench_mlp(batch, torch, settings.mlp_reps, settings.mlp_steps)
+    mlps = [bench_mlp(batch, torch, settings.mlp_reps, settings.mlp_steps(batch))
             for batch in MLP_BATCHES]
     print_table([chain, *mlps])
     print()
