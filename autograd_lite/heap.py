@@ -37,10 +37,13 @@ def is_glibc() -> bool:
 
 
 def warm_malloc() -> bool:
-    """Free one untouched `WARM_BYTES` array through numpy's allocator, unless opted out or
-    not on glibc. Returns whether it did."""
+    """Free one untouched `WARM_BYTES` array through numpy's allocator, unless opted out, not
+    on glibc, or the allocation is refused. Returns whether it did."""
     if os.environ.get(OPT_OUT, "1") == "0" or not is_glibc():
         return False
-    block = np.empty(WARM_BYTES, dtype=np.uint8)  # mmapped, never written: no page is mapped
+    try:
+        block = np.empty(WARM_BYTES, dtype=np.uint8)  # mmapped, never written: no page mapped
+    except MemoryError:  # e.g. strict overcommit near its limit: then leave malloc as it is
+        return False
     del block
     return True

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from autograd_lite.heap import OPT_OUT, is_glibc, warm_malloc
@@ -64,3 +65,13 @@ def test_warm_malloc_is_skipped_when_opted_out(monkeypatch):
     assert warm_malloc() is False
     monkeypatch.setenv(OPT_OUT, "1")
     assert warm_malloc() is is_glibc()
+
+
+@pytest.mark.skipif(not is_glibc(), reason="elsewhere warm_malloc allocates nothing")
+def test_warm_malloc_gives_up_quietly_when_the_allocation_is_refused(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise MemoryError("no room")
+
+    monkeypatch.setenv(OPT_OUT, "1")
+    monkeypatch.setattr(np, "empty", refuse)
+    assert warm_malloc() is False
