@@ -1,4 +1,4 @@
-"""`python -m autograd_lite ...` is the `autograd-lite` command line (see `cli.py`)."""
+"""`python -m autograd_lite ...` is the `autograd-lite` command line (see `cli/main.py`)."""
 
 import sys
 

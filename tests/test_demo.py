@@ -1,10 +1,29 @@
-"""The tour (`autograd-lite tour`) runs end to end without a download. The README's demo
-(`autograd-lite demo`) is tested with the rest of the command line in test_cli.py."""
+"""The README's demo (`autograd-lite demo`, `autograd_lite/cli/demo.py`) and the tour
+(`autograd-lite tour`, `autograd_lite/cli/tour.py`) run end to end without a download. The
+`train` command, which uses the demo's parts, is tested with the command line in test_cli.py."""
 
+import re
 import subprocess
 import sys
 
-from autograd_lite.tour import tour, xor_demo
+from autograd_lite.cli.demo import DEMO_FILES
+from autograd_lite.cli.tour import tour, xor_demo
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_writes_its_three_files_and_prints_the_accuracy(tmp_path):
+    out = tmp_path / "pictures"
+    done = subprocess.run([sys.executable, "-m", "autograd_lite", "demo", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(DEMO_FILES)
+    assert (out / "loss_curve.png").read_bytes().startswith(PNG_MAGIC)
+    assert (out / "decision_boundary.png").read_bytes().startswith(PNG_MAGIC)
+    svg = (out / "neuron.svg").read_text()
+    assert "<svg" in svg and "relu" in svg and "w0" in svg and "x1" in svg
+    accuracy = float(re.search(r"final accuracy: ([\d.]+)%", done.stdout).group(1)) / 100
+    assert accuracy >= 0.95
 
 
 def test_tour_writes_the_neuron_graph_and_solves_xor(tmp_path, capsys):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value
-from autograd_lite.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExprError, evaluate, parse
+from autograd_lite.cli.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExprError, evaluate, parse
 
 
 def value_of(source: str, **variables: float) -> float:
@@ -213,3 +213,31 @@ def test_any_text_is_either_an_expression_or_an_expr_error(source):
         return
     result = evaluate(expr, {name: 0.5 for name in expr.variables})
     assert isinstance(result, Value)
+
+
+# --- hostile input (the command line runs the same sources in test_cli.py) -----------------
+
+INJECTIONS = {
+    "import": "__import__('os').system('touch PWNED')",
+    "bases": "().__class__.__bases__",
+    "open": "open('f')",
+    "lambda": "lambda: 0",
+    "dunder attribute": "x.__class__",
+    "comprehension": "[x for x in ()]",
+    "string repeat": "'a'*9**9",
+    "power tower": "9**9**9",
+    "long": "x+" * 50_000 + "x",
+    "deep": "(" * 1000 + "x" + ")" * 1000,
+}
+
+
+@pytest.mark.parametrize("source", INJECTIONS.values(), ids=INJECTIONS.keys())
+def test_hostile_expressions_are_checked_in_bounded_time(source):
+    start = time.perf_counter()
+    try:
+        result = evaluate(parse(source), {"x": 1.0})
+    except ExprError as e:
+        assert str(e)
+    else:
+        assert source == "9**9**9" and result.data == math.inf
+    assert time.perf_counter() - start < 1.0

@@ -1,6 +1,7 @@
 """The repository keeps its promises: the README's example runs, CI runs the README's test
-command, and the code is lint-clean."""
+command, the code is lint-clean, and the library stays below its application (`cli/`)."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -44,3 +45,48 @@ def test_every_python_block_in_the_readme_runs(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["x"].grad.tolist() == [6.0, 12.0]  # the second-derivative example
+
+
+def test_importing_the_library_loads_neither_nn_nor_the_cli():
+    code = ("import sys, autograd_lite\n"
+            "print(' '.join(sorted(m for m in sys.modules if m in ('nn', 'autograd_lite.cli') "
+            "or m.startswith(('nn.', 'autograd_lite.cli.')))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it, with relative imports made absolute
+    (`from . import x` in autograd_lite/draw.py counts as autograd_lite and autograd_lite.x)."""
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_only_the_cli_imports_nn_and_nothing_imports_the_cli():
+    def is_cli(module: str) -> bool:
+        return module == "autograd_lite.cli" or module.startswith("autograd_lite.cli.")
+
+    def is_nn(module: str) -> bool:
+        return module == "nn" or module.startswith("nn.")
+
+    offenders = {}
+    for path in sorted((ROOT / "autograd_lite").rglob("*.py")):
+        if path.relative_to(ROOT).parts[1] == "cli" or path.name == "__main__.py":
+            continue  # the application, and `python -m autograd_lite`, which runs it
+        if bad := sorted(m for m in imported_modules(path) if is_nn(m) or is_cli(m)):
+            offenders[str(path.relative_to(ROOT))] = bad
+    for path in sorted((ROOT / "nn").rglob("*.py")):
+        if bad := sorted(m for m in imported_modules(path) if is_cli(m)):
+            offenders[str(path.relative_to(ROOT))] = bad
+    assert offenders == {}

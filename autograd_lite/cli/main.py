@@ -1,4 +1,4 @@
-"""`autograd-lite`, the command line (also `python -m autograd_lite`).
+"""`autograd-lite`, the command line (also `python -m autograd_lite` or `autograd_lite.cli`).
 
     autograd-lite grad "sqrt(x**2 + exp(x**2))" x=1      value and every partial derivative
     autograd-lite draw "tanh(w*x + b)" w=0.5 x=2 b=0 -o graph.svg
@@ -6,8 +6,8 @@
     autograd-lite demo                                   the README's demo (a few seconds)
     autograd-lite tour                                   the engine on scalar Values
 
-Expressions are read by `autograd_lite.expr` (a whitelist, never evaluated as Python). Bad
-arguments print one line, `autograd-lite: error: ...`, on stderr and exit with status 2.
+Expressions are read by `expr.py` (a whitelist, never evaluated as Python). Bad arguments
+print one line, `autograd-lite: error: ...`, on stderr and exit with status 2.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from autograd_lite import Value
+
 from .expr import FUNCTIONS, ExprError, evaluate, parse
-from .value import Value
 
 __all__ = ["main", "CLIError"]
 
@@ -178,9 +179,9 @@ def _render(root: Value, target: Path, rankdir: str = "LR") -> None:
     program: a small expression can make a graph whose layout takes minutes (80 uses of one
     variable already take seconds), and the command must not hang.
     """
-    from . import draw_graph
-    from .atomic import write_atomic
-    from .render import GraphvizNotFoundError, find_dot
+    from autograd_lite import GraphvizNotFoundError, draw_graph
+    from autograd_lite.atomic import write_atomic
+    from autograd_lite.render import find_dot
 
     try:
         source = draw_graph(root, rankdir=rankdir).source
@@ -261,8 +262,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     plot = _output(args.plot, PLOT_SUFFIXES, "--plot") if args.plot else None
 
     import nn
+    from autograd_lite import manual_seed
 
-    from . import demo, manual_seed
+    from . import demo
 
     manual_seed(args.seed)
     data = _load_data(args.data, args.val_split)
@@ -329,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Reverse-mode automatic differentiation you can "
                      "read, check and draw.", epilog="Run 'autograd-lite COMMAND --help' for "
                      "a command's options.")
-    from . import __version__
+    from autograd_lite import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")

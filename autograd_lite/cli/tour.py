@@ -12,7 +12,7 @@ import random
 import time
 from pathlib import Path
 
-from . import Value, draw_graph, gradcheck
+from autograd_lite import Value, draw_graph, gradcheck
 
 __all__ = ["tour", "adjoints_demo", "neuron_demo", "xor_demo"]
 

@@ -21,12 +21,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .graph import no_grad
-from .value import Value
+from autograd_lite import Value, no_grad
 
 __all__ = ["ExprError", "Expression", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "evaluate",
            "parse"]
 
+# TODO(engine): from the op table
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 100  # levels of nested brackets

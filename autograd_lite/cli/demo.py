@@ -23,10 +23,9 @@ from pathlib import Path
 import numpy as np
 
 import nn
+from autograd_lite import Value, draw_graph, manual_seed, no_grad
+from autograd_lite.atomic import write_atomic
 from nn.data import DataLoader, load_mnist_like, moons, spirals, xor
-
-from . import Value, draw_graph, manual_seed, no_grad
-from .atomic import write_atomic
 
 __all__ = ["Dataset", "load_dataset", "build_mlp", "train_classifier", "plot_history",
            "plot_decision_boundary", "draw_neuron", "demo", "FASHION_MNIST",
