@@ -1,32 +1,44 @@
 """autograd_lite: reverse-mode automatic differentiation you can read, check and draw.
 
-Modules, in dependency order: `graph` (nodes, grad mode, topological order, backward),
-`value` (the scalar `Value`), `tensor` (the numpy-backed `Tensor` and the engine's share of
-every op) and `ops` (the table of tensor primitives), `functional` (grad, jacobian, ...),
-`gradcheck` (central differences), `render` and `draw` (Graphviz diagrams), `rng` (the
-seeded generator), `heap` (the one allocator setting made at import: see its docstring).
+Modules, in dependency order (see the README's architecture section):
+
+    graph       nodes and topological order          gradmode   no_grad and friends
+    engine      recording ops, the backward sweep, fitting gradients to their inputs
+    opdef, ops  how an op is declared, and the op table (every op declared once)
+    value       the scalar `Value`                   tensor     the numpy-backed `Tensor`
+    functions   module-level functions of the ops    custom     your own ops
+    functional  grad, jacobian, ...                  gradcheck  central differences
+    render, draw  Graphviz diagrams (imported on first use: graphviz is not loaded before)
+    rng, heap, atomic  the seeded generator, the one malloc setting, atomic file writes
+
+The command line and the demo live in `autograd_lite.cli`, which the library never imports.
 """
 
-from .draw import Diagram, draw_graph
+from typing import Any
+
+from . import functions as _functions
+from .custom import Function, defvjp, primitive
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, central_difference, gradcheck
-from .graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .heap import warm_malloc
-from .ops import (
-    concat,
-    cross_entropy,
-    log_softmax,
-    logsumexp,
-    maximum,
-    minimum,
-    softmax,
-    stack,
-    where,
-)
-from .render import GraphvizNotFoundError
+from .gradmode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import OPS
 from .rng import manual_seed
 from .tensor import Tensor
 from .value import Value
+
+# one module-level function per op of the table (`autograd_lite.exp`, `.concat`, `.sum`, ...)
+globals().update({name: getattr(_functions, name) for name in _functions.__all__})
+
+_LAZY = {"draw_graph": "draw", "Diagram": "draw", "GraphvizNotFoundError": "render"}
+
+
+def __getattr__(name: str) -> Any:
+    """Diagram names, imported on first use so `import autograd_lite` does not load graphviz."""
+    if name in _LAZY:
+        from importlib import import_module
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
+
 
 __all__ = [
     "Value",
@@ -40,6 +52,20 @@ __all__ = [
     "softmax",
     "log_softmax",
     "cross_entropy",
+    "exp",
+    "log",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "sin",
+    "cos",
+    "sqrt",
+    "clip",
+    "primitive",
+    "defvjp",
+    "Function",
+    "OPS",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -60,5 +86,3 @@ __all__ = [
     "manual_seed",
 ]
 __version__ = "0.1.0"
-
-warm_malloc()

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from . import graph
-from .ops import reshape, stack
+from . import engine
+from .functions import reshape, stack
+from .gradmode import enable_grad
 from .tensor import Tensor, _constant
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp", "hvp"]
@@ -62,7 +63,7 @@ class _Args:
         if not out.requires_grad:
             found: list[Any] = [None] * len(self.leaves)
         else:
-            found = graph.backward(out, _constant(seed) if self.nested else seed,
+            found = engine.backward(out, _constant(seed) if self.nested else seed,
                                    retain_graph, create_graph=self.nested, inputs=self.leaves)
         return [_zeros_like(leaf, self.nested) if g is None else g
                 for g, leaf in zip(found, self.leaves, strict=True)]
@@ -81,7 +82,7 @@ def _zeros_like(leaf: Tensor, nested: bool) -> Any:
 
 
 def _call(name: str, f: Callable[..., Any], args: _Args) -> Tensor:
-    with graph.enable_grad():
+    with enable_grad():
         out = f(*args.args)
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: f must return a Tensor computed from its inputs, got "
@@ -189,7 +190,7 @@ def jvp(f: Callable[..., Tensor], primals: Sequence[Any],
     u = Tensor(np.zeros_like(out.data), requires_grad=True)
     if not out.requires_grad:
         return _plain(out, args.nested), np.zeros_like(out.data)
-    adjoints = graph.backward(out, u, create_graph=True, inputs=args.leaves)
+    adjoints = engine.backward(out, u, create_graph=True, inputs=args.leaves)
     total: Any = None
     for g, v, leaf in zip(adjoints, tangents, args.leaves, strict=True):
         if g is not None:
@@ -202,7 +203,7 @@ def jvp(f: Callable[..., Tensor], primals: Sequence[Any],
     if total is None or not total.requires_grad:
         return _plain(out, args.nested), np.zeros_like(out.data)
     seed = np.ones_like(total.data)
-    (jv,) = graph.backward(total, _constant(seed) if args.nested else seed,
+    (jv,) = engine.backward(total, _constant(seed) if args.nested else seed,
                            create_graph=args.nested, inputs=[u])
     return _plain(out, args.nested), np.zeros_like(out.data) if jv is None else jv
 

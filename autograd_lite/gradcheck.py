@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, no_grad
+from .gradmode import no_grad
+from .graph import Node
 from .tensor import Tensor
 from .value import Value
 

@@ -1,8 +1,9 @@
 """`Tensor`: an n-dimensional array node of the computation graph, backed by numpy.
 
-This file holds the class: construction and dtype rules, attributes, Python operators and
-methods, and `backward`. Every differentiable op is a primitive of `ops.py` (forward and VJP
-side by side); the methods here only route to them.
+This file holds the class: construction and dtype rules, attributes and `backward`. Its op
+methods and Python operators are not written here: each is generated from the op's
+declaration in `ops.py` (`_method`, at the end of this file), and records through the
+engine (`engine.apply`).
 
 dtype rules: numpy arrays keep their dtype (float64 stays float64, float32 stays float32,
 gradients too); lists and Python numbers become float32 unless `dtype=` says otherwise;
@@ -12,22 +13,20 @@ tensor's floating dtype (as PyTorch), so `x32 * 2.0` stays float32.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterator, Sequence
+import inspect
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from . import graph
-from .graph import Node, _accumulate, _mode
-from .graph import next_seq as _next_seq
+from . import engine
+from .engine import apply
+from .graph import FREED, Node
+from .ops import OPS, Op
 
-__all__ = ["Tensor", "Primitive", "apply", "as_tensor"]
+__all__ = ["Tensor", "as_tensor"]
 
 _new = object.__new__
-_ndarray = np.ndarray
-_NO_PARAMS: dict[str, Any] = {}  # shared by every recorded op without parameters (never written)
-_data_of = operator.attrgetter("_data")
 _ACCEPTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
@@ -129,7 +128,7 @@ class Tensor(Node):
     def data(self, value: Any) -> None:
         if value is self._data:
             return  # `t.data -= step` changed the array in place and hands it back
-        if self._parents and self._rule is not graph.FREED:
+        if self._parents and self._rule is not FREED:
             raise RuntimeError(f"Tensor.data: this tensor is the output of op {self._op!r}, "
                                "recorded for a backward pass that may read its values; "
                                "rebinding them would make that backward silently wrong. "
@@ -236,321 +235,97 @@ class Tensor(Node):
             raise RuntimeError("backward: this tensor does not require grad: none of the "
                                "tensors it was computed from has requires_grad=True, or it was "
                                "computed under no_grad()")
-        seed = _seed(self, gradient)
-        graph.backward(self, _constant(seed) if create_graph else seed, retain_graph,
-                       create_graph)
-
-    def _backprop(self, g: Any) -> None:
-        """Add ḡ·∂self/∂input to the adjoint of every input that requires grad: run the
-        input's VJP on the saved arrays (on the tensors themselves under create_graph, so the
-        rule is recorded), then fit the result to the input (`_fit`)."""
-        prim, arrays, params = self._prim, self._rule, self._params
-        if type(g) is Tensor:  # create_graph: the rules run on Tensors and are recorded
-            out, inputs = self, self._parents
-        else:
-            out, inputs = self._data, arrays
-        if prim.variadic:
-            vjp = prim.vjps[0]
-            for i, parent in enumerate(self._parents):
-                if parent.requires_grad:
-                    gi = _fit(vjp(g, out, *inputs, i=i, **params), parent, prim)
-                    _accumulate(parent, _owned(gi, g) if parent._retains_grad else gi)
-            return
-        # a primitive's forward takes exactly its inputs, so parents and vjps pair up
-        for parent, vjp in zip(self._parents, prim.vjps):  # noqa: B905
-            if parent.requires_grad:
-                gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
-                data = parent._data
-                if type(gi) is not _ndarray or gi.dtype is not data.dtype or gi.shape != data.shape:
-                    gi = _fit(gi, parent, prim)  # the common case has nothing to fit
-                if parent._retains_grad:
-                    gi = _owned(gi, g)
-                a = parent._adjoint  # _accumulate, inlined: this loop is the engine's hot spot
-                parent._adjoint = gi if a is None else a + gi
-
-    # --- operators: each applies its primitive from ops.py ------------------------------------
-
-    def __add__(self, other: Any) -> Tensor:
-        return apply(ops.ADD, self, other if type(other) is Tensor else as_tensor(other, self))
-
-    def __radd__(self, other: Any) -> Tensor:
-        return apply(ops.ADD, as_tensor(other, self), self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return apply(ops.SUB, self, other if type(other) is Tensor else as_tensor(other, self))
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return apply(ops.SUB, as_tensor(other, self), self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return apply(ops.MUL, self, other if type(other) is Tensor else as_tensor(other, self))
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return apply(ops.MUL, as_tensor(other, self), self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return apply(ops.DIV, self, other if type(other) is Tensor else as_tensor(other, self))
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return apply(ops.DIV, as_tensor(other, self), self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return apply(ops.POWER, self, other if type(other) is Tensor else as_tensor(other, self))
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return apply(ops.POWER, as_tensor(other, self), self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return apply(ops.MATMUL, self, other if type(other) is Tensor else as_tensor(other, self))
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return apply(ops.MATMUL, as_tensor(other, self), self)
-
-    def __neg__(self) -> Tensor:
-        return apply(ops.NEG, self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return ops.getitem(self, index)
-
-    def __lt__(self, other: Any) -> Tensor:
-        return ops.compare(np.less, self, other)
-
-    def __le__(self, other: Any) -> Tensor:
-        return ops.compare(np.less_equal, self, other)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return ops.compare(np.greater, self, other)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return ops.compare(np.greater_equal, self, other)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return ops.compare(np.equal, self, other)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return ops.compare(np.not_equal, self, other)
-
-    # --- elementwise ------------------------------------------------------------------------
-
-    def exp(self) -> Tensor:
-        return apply(ops.EXP, self)
-
-    def log(self) -> Tensor:
-        return apply(ops.LOG, self)
-
-    def tanh(self) -> Tensor:
-        return apply(ops.TANH, self)
-
-    def sigmoid(self) -> Tensor:
-        return apply(ops.SIGMOID, self)
-
-    def relu(self) -> Tensor:
-        return apply(ops.RELU, self)
-
-    def sin(self) -> Tensor:
-        return apply(ops.SIN, self)
-
-    def cos(self) -> Tensor:
-        return apply(ops.COS, self)
-
-    def sqrt(self) -> Tensor:
-        return apply(ops.SQRT, self)
-
-    def abs(self) -> Tensor:
-        return apply(ops.ABS, self)
-
-    __abs__ = abs
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        return ops.leaky_relu(self, negative_slope)
-
-    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        return ops.clip(self, lo, hi)
-
-    def astype(self, dtype: Any) -> Tensor:
-        return ops.cast(self, dtype)
-
-    # --- reductions -------------------------------------------------------------------------
-
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.sum(self, axis, keepdims)
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.mean(self, axis, keepdims)
-
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.max(self, axis, keepdims)
-
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.min(self, axis, keepdims)
-
-    def var(self, axis: int | tuple[int, ...] | None = None, ddof: int = 0,
-            keepdims: bool = False) -> Tensor:
-        return ops.var(self, axis, ddof, keepdims)
-
-    def logsumexp(self, axis: int | tuple[int, ...] | None = None,
-                  keepdims: bool = False) -> Tensor:
-        return ops.logsumexp(self, axis, keepdims)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return ops.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return ops.log_softmax(self, axis)
-
-    # --- shape ------------------------------------------------------------------------------
-
-    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        return ops.reshape(self, *shape)
-
-    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        return ops.transpose(self, *axes)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return ops.transpose(self, axes)
+        seed = engine.seed_for(self, gradient)
+        engine.backward(self, _constant(seed) if create_graph else seed, retain_graph,
+                        create_graph)
 
     @property
     def T(self) -> Tensor:
-        return ops.transpose(self)
+        """The axes reversed (`transpose()`)."""
+        return self.transpose()
 
-    def flatten(self) -> Tensor:
-        return ops.reshape(self, -1)
-
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        return ops.broadcast_to(self, tuple(shape))
-
-
-# --- the engine's share of every op: recording, VJP dispatch, fitting gradients ---------------
-
-class Primitive:
-    """An elementary op: `forward` on numpy arrays, and one VJP per input.
-
-    A VJP `vjp(g, out, *inputs, **params)` receives the output's adjoint `g`, the output and
-    the inputs, and returns that input's adjoint "as if no broadcasting happened". In a plain
-    backward these are numpy arrays (nothing is recorded); under `create_graph=True` they are
-    Tensors, so the same rule builds a differentiable graph. A `variadic` op (concat, stack)
-    has one VJP that also receives the input's position `i`. `floating` promises that the
-    output is floating whenever an input is (true of every differentiable op but a cast);
-    without it, `apply` checks the output's dtype before recording. An op that `saves` has a
-    forward returning `(output, saved)`: an array its VJPs receive as `saved=` (e.g. the
-    softmax a fused loss computed anyway), instead of recomputing it.
-    """
-
-    __slots__ = ("name", "forward", "vjps", "variadic", "floating", "saves")
-
-    def __init__(self, name: str, forward: Any, *vjps: Any, variadic: bool = False,
-                 floating: bool | None = None, saves: bool = False) -> None:
-        self.name, self.forward, self.vjps, self.variadic = name, forward, vjps, variadic
-        self.floating = bool(vjps) if floating is None else floating  # no VJP: not recorded
-        self.saves = saves
-
-    def __repr__(self) -> str:
-        return f"Primitive({self.name!r})"
+    # what the engine and the op table need of a front end: the class of op results, and
+    # how to make a constant of it (`like` chooses a Python number's dtype)
+    @staticmethod
+    def _lift(x: Any, like: Tensor | None = None) -> Tensor:
+        return as_tensor(x, like)
 
 
-def apply(prim: Primitive, *inputs: Tensor, **params: Any) -> Tensor:
-    """Run `prim` forward on the inputs' arrays and, if any input requires grad, record it."""
-    n = len(inputs)  # the arrays, without a generic loop for the usual one or two inputs
-    arrays = (inputs[0]._data,) if n == 1 else (inputs[0]._data, inputs[1]._data) if n == 2 \
-        else tuple(map(_data_of, inputs))
+Tensor._result_type = Tensor  # op results are Tensors, also for subclasses (nn.Parameter)
+
+
+# --- the op methods and operators, generated from the op table ----------------------------------
+
+def _signature(fn: Callable[..., Any], drop: int) -> inspect.Signature | None:
+    """`fn`'s signature without its first `drop` parameters, with `self` in front."""
     try:
-        data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
-    except (ValueError, TypeError, IndexError) as e:
-        raise _op_error(prim.name, arrays, e) from None
-    if prim.saves:
-        data, saved = data
-        params = {**params, "saved": saved}
-    if type(data) is not _ndarray:
-        data = np.asarray(data)  # numpy returns scalars from 0-d arithmetic
-    out = _new(Tensor)
-    out._data = data  # one store per line: a five-name tuple assignment costs more
-    out._grad = None
-    out._adjoint = None
-    out.label = ""
-    out._retains_grad = False
-    if (not graph._threads_off or _mode.enabled) and (prim.floating or data.dtype.kind == "f"):
-        for t in inputs:
-            if t.requires_grad:
-                out.requires_grad = True
-                out._parents, out._op, out._seq = inputs, prim.name, _next_seq()
-                out._rule, out._prim, out._params = arrays, prim, params or _NO_PARAMS
-                return out
-    out.requires_grad = False
-    out._parents, out._op, out._rule, out._seq = (), "", None, 0
-    return out
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    rest = list(sig.parameters.values())[drop:]
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sig.replace(parameters=[self_param, *rest], return_annotation="Tensor")
 
 
-def _fit(gi: Any, parent: Tensor, prim: Primitive) -> Any:
-    """Sum a broadcast gradient back to the parent's shape, cast it to the parent's dtype,
-    and check the shape."""
-    if type(gi) is not Tensor and type(gi) is not np.ndarray:
-        gi = np.asarray(gi)
-    shape = parent._data.shape
-    if gi.shape != shape:
-        gi = _unbroadcast(gi, shape, prim.name)
-    dtype = parent._data.dtype
-    return gi if gi.dtype == dtype else gi.astype(dtype)
+def _method(op: Op) -> Callable[..., Any]:
+    """The Tensor method of `op`: the declaration's argument checks, then `apply`."""
+    prim, front = op.prim, op.front
+    if op.kind == "composite":
+        compose = op.compose
+
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+            return compose(self, *args, **kwargs)  # type: ignore[misc]
+        signature = _signature(compose, 1)  # type: ignore[arg-type]
+    elif op.kind == "unary" and op.params is None:
+        def method(self: Tensor) -> Tensor:  # the common case: nothing to check
+            return apply(prim, self)
+        signature = None
+    else:
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+            inputs, params = front(as_tensor, self, *args, **kwargs)
+            return apply(prim, *inputs, **params)
+        signature = _signature(op.params or front, 1 if op.params else 2)
+    method.__name__ = method.__qualname__ = op.method or op.name
+    method.__qualname__ = f"Tensor.{method.__name__}"
+    method.__doc__ = op.doc
+    if signature is not None:
+        method.__signature__ = signature  # type: ignore[attr-defined]
+    return method
 
 
-def _owned(gi: Any, g: Any) -> Any:
-    """`gi` as an array a tensor may keep as its `.grad`: not the adjoint `g` itself (`a + b`
-    hands the same array to both) and not a view into another array."""
-    if type(gi) is np.ndarray and (gi is g or gi.base is not None):
-        return gi.copy()
-    return gi
+def _operators(op: Op, name: str, reflected: str | None) -> None:
+    """`Tensor.__add__`-style operators of a binary op (the other operand lifted: a number
+    takes the tensor's floating dtype), and the reflected `__radd__` form."""
+    prim = op.prim
+
+    def forward(self: Tensor, other: Any) -> Tensor:
+        return apply(prim, self, other if type(other) is Tensor else as_tensor(other, self))
+
+    forward.__name__, forward.__doc__ = name, op.doc
+    forward.__qualname__ = f"Tensor.{name}"
+    setattr(Tensor, name, forward)
+    if reflected:
+        def backward(self: Tensor, other: Any) -> Tensor:
+            return apply(prim, as_tensor(other, self), self)
+
+        backward.__name__, backward.__doc__ = reflected, op.doc
+        backward.__qualname__ = f"Tensor.{reflected}"
+        setattr(Tensor, reflected, backward)
 
 
-def _unbroadcast(g: Any, shape: tuple[int, ...], op: str) -> Any:
-    """Sum `g` over the axes that broadcasting added or stretched, giving `shape`."""
-    # np.add.reduce is ndarray.sum without its Python layer; a Tensor (create_graph) sums itself
-    total = np.add.reduce if type(g) is np.ndarray else type(g).sum
-    lead = g.ndim - len(shape)
-    if lead > 0:
-        g = total(g, axis=tuple(range(lead)) if lead > 1 else 0)  # the added leading axes go
-    if lead >= 0 and g.shape != shape:
-        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-        if stretched:
-            g = total(g, axis=stretched, keepdims=True)  # the stretched ones stay, as size 1
-    if g.shape != shape:
-        raise RuntimeError(f"backward of {op}: the rule gave a gradient of shape {g.shape} for "
-                           f"an input of shape {shape} (a bug in the op's VJP)")
-    return g
+# Python's operator names for the ops that have one (a front-end concern, not the op's)
+_OPERATORS = {"add": ("__add__", "__radd__"), "sub": ("__sub__", "__rsub__"),
+              "mul": ("__mul__", "__rmul__"), "div": ("__truediv__", "__rtruediv__"),
+              "power": ("__pow__", "__rpow__"), "matmul": ("__matmul__", "__rmatmul__"),
+              "less": ("__lt__", None), "less_equal": ("__le__", None),
+              "greater": ("__gt__", None), "greater_equal": ("__ge__", None),
+              "equal": ("__eq__", None), "not_equal": ("__ne__", None)}
 
-
-def _op_error(op: str, arrays: Sequence[np.ndarray], e: Exception) -> Exception:
-    """The error to raise when numpy rejects an op's inputs: it names the op and the shapes."""
-    shapes = [a.shape for a in arrays]
-    message = str(e)
-    if "could not be broadcast" in message and len(shapes) == 2:  # numpy's own wording
-        a, b = shapes
-        clash = [f"dimension {-k} is {a[-k]} in the first and {b[-k]} in the second"
-                 for k in range(1, min(len(a), len(b)) + 1)
-                 if a[-k] != b[-k] and 1 not in (a[-k], b[-k])]
-        message = (f"shapes {a} and {b} cannot be broadcast together: {'; '.join(clash)} "
-                   "(sizes must match, or one of them be 1)")
-    elif arrays:
-        described = ", ".join(f"{s} {a.dtype}" for s, a in zip(shapes, arrays, strict=True))
-        message = f"{message} (inputs: {described})"
-    return type(e)(f"{op}: {message}")
-
-
-
-def _seed(root: Tensor, gradient: Any) -> np.ndarray:
-    """The adjoint that starts a backward pass from `root`."""
-    if gradient is None:
-        if root._data.size != 1:
-            raise RuntimeError(
-                f"backward: the output has shape {root.shape}, so it needs a gradient of that "
-                "shape: call backward(gradient) or reduce it first, e.g. out.sum().backward()")
-        return np.ones(root._data.shape, root._data.dtype)
-    seed = np.array(gradient._data if isinstance(gradient, Tensor) else gradient,
-                    dtype=root._data.dtype)
-    if seed.shape != root.shape:
-        raise ValueError(f"backward: gradient has shape {seed.shape} but the output has shape "
-                         f"{root.shape}; they must match")
-    return seed
-
-
-from . import ops  # noqa: E402  (ops builds Tensors; Tensor's methods call ops at run time)
+for _op in OPS.values():
+    if _op.method:
+        setattr(Tensor, _op.method, _method(_op))
+    if _op.name in _OPERATORS:
+        _operators(_op, *_OPERATORS[_op.name])
+Tensor.__neg__ = lambda self: apply(OPS["neg"].prim, self)  # type: ignore[method-assign]
+Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
+Tensor.__getitem__ = _method(OPS["getitem"])  # type: ignore[method-assign]

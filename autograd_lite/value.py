@@ -2,8 +2,14 @@
 
 Each op computes its result and, next to it, the local derivatives ∂out/∂parent as plain
 floats; the backward sweep multiplies them by the incoming adjoint. Storing numbers rather
-than closures keeps graphs free of reference cycles. `-`, `/` and the reflected forms are written
-with `+`, `*` and `**`, so a diagram shows the elementary ops that were really recorded.
+than closures keeps graphs free of reference cycles. `-`, `/` and the reflected forms are
+written with `+`, `*` and `**`, so a diagram shows the elementary ops that were really recorded.
+
+The elementwise functions (`exp log tanh sigmoid relu sin cos sqrt abs leaky_relu clip`) are
+not written here: each is generated (`_unary`, at the end of this file) from its declaration
+in `ops.py`, the same one the Tensor op comes from, so a Value and a Tensor compute the same
+function and derivative. `+`, `*` and `**` are written out for speed (they are most of a
+scalar network's ops) and are checked against their declarations by the tests.
 
 Numerics follow IEEE 754 as numpy does, where Python's `math` would raise: exp(1000) = inf,
 log(0) = -inf, log(-1) = nan, 1/0 = inf, (-8)**(1/3) = nan. Conventions: relu'(0) = 0,
@@ -12,61 +18,29 @@ abs'(0) = 0, and d(a**b)/db = 0 at a = 0 for b >= 0 (as PyTorch).
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from . import graph
+from . import engine
 from .graph import Node
+from .opdef import ieee
+from .ops import OPS, Op
 
 __all__ = ["Value"]
 
 Number = int | float
-_new = object.__new__
-
-
-# --- IEEE-754 versions of the math functions (inf and nan instead of exceptions) -------------
-
-def _ieee(math_fn: Callable[..., float], np_fn: Callable[..., np.floating]) -> Callable[..., float]:
-    """`math_fn`, falling back to numpy's IEEE answer where `math` raises."""
-
-    def fn(*args: float) -> float:
-        try:
-            return math_fn(*args)
-        except (OverflowError, ValueError, ZeroDivisionError):
-            with np.errstate(all="ignore"):
-                return float(np_fn(*args))
-
-    fn.__name__ = math_fn.__name__
-    return fn
-
-
-_exp = _ieee(math.exp, np.exp)
-_log = _ieee(math.log, np.log)
-_sqrt = _ieee(math.sqrt, np.sqrt)
-_sin = _ieee(math.sin, np.sin)
-_cos = _ieee(math.cos, np.cos)
-_pow = _ieee(math.pow, np.power)
+_pow = ieee(math.pow, np.power)
+_dpow_base, _dpow_exponent = OPS["power"].partials  # type: ignore[misc]
 
 
 def _recip(x: float) -> float:
     """1/x with 1/±0 = ±inf."""
     return 1.0 / x if x else math.copysign(math.inf, x)
-
-
-def _dpow(a: float, n: float) -> float:
-    """∂(a^n)/∂a = n·a^(n-1), taken as 0 for n = 0 (even at a = 0, where 0·inf is nan)."""
-    return n * _pow(a, n - 1) if n != 0 else 0.0
-
-
-def _sigmoid(x: float) -> float:
-    """σ(x) = 1/(1 + e^-x), evaluated without overflow for either sign of x."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # x < 0 (or nan): e <= 1, no overflow
-    return e / (1.0 + e)
 
 
 def _as_float(x: object, op: str) -> float:
@@ -120,47 +94,13 @@ class Value(Node):
         if isinstance(other, Value):  # a ** b: ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a
             b = other.data
             out = _pow(a, b)
-            dlog = 0.0 if a == 0 and b >= 0 else out * _log(a)
-            return _result(out, (self, other), "**", (_dpow(a, b), dlog))
+            local = _partials(_dpow_base, a, b, out), _partials(_dpow_exponent, a, b, out)
+            return _result(out, (self, other), "**", local)
         if not isinstance(other, numbers.Real):
             return NotImplemented
         n = other if type(other) is int else float(other)  # a ** n: one parent
-        return _result(_pow(a, n), (self,), f"**{other}", (_dpow(a, n),))
-
-    def exp(self) -> Value:
-        out = _exp(self.data)  # d/dx e^x = e^x
-        return _result(out, (self,), "exp", (out,))
-
-    def log(self) -> Value:
-        return _result(_log(self.data), (self,), "log", (_recip(self.data),))
-
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)  # d/dx tanh x = 1 - tanh²x
-        return _result(t, (self,), "tanh", (1.0 - t * t,))
-
-    def sigmoid(self) -> Value:
-        s = _sigmoid(self.data)  # σ' = σ(1 - σ)
-        return _result(s, (self,), "sigmoid", (s * (1.0 - s),))
-
-    def relu(self) -> Value:
-        a = self.data  # relu'(0) = 0
-        return _result(a if a > 0 else 0.0, (self,), "relu", (1.0 if a > 0 else 0.0,))
-
-    def sin(self) -> Value:
-        return _result(_sin(self.data), (self,), "sin", (_cos(self.data),))
-
-    def cos(self) -> Value:
-        return _result(_cos(self.data), (self,), "cos", (-_sin(self.data),))
-
-    def sqrt(self) -> Value:
-        out = _sqrt(self.data)  # d/dx √x = 1/(2√x)
-        return _result(out, (self,), "sqrt", (0.5 * _recip(out),))
-
-    def abs(self) -> Value:
-        a = self.data  # abs'(x) = sign(x), with abs'(0) = 0
-        return _result(abs(a), (self,), "abs", (float((a > 0) - (a < 0)),))
-
-    __abs__ = abs
+        out = _pow(a, n)
+        return _result(out, (self,), f"**{other}", (_partials(_dpow_base, a, n, out),))
 
     # --- composites, written with the primitives ----------------------------------------
 
@@ -197,7 +137,7 @@ class Value(Node):
 
         The graph's saved derivatives are released afterwards unless `retain_graph=True`.
         """
-        graph.backward(self, _as_float(gradient, "Value.backward(gradient)"), retain_graph)
+        engine.backward(self, _as_float(gradient, "Value.backward(gradient)"), retain_graph)
 
     def zero_grad(self) -> None:
         """Forget this Value's gradient (`grad` becomes None, as before any backward)."""
@@ -208,16 +148,18 @@ class Value(Node):
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
 
-def _result(data: float, parents: tuple[Value, ...], op: str,
-            local: tuple[float, ...]) -> Value:
-    """The output node of `op`; `local` holds ∂data/∂parent for each parent."""
-    out = _new(Value)
-    out.data, out.grad, out.label, out._adjoint = data, None, "", None
-    if not graph._threads_off or graph._mode.enabled:  # see graph._threads_off
-        out._parents, out._op, out._rule = parents, op, local
-    else:  # no_grad: a constant, with no history
-        out._parents, out._op, out._rule = (), "", None
-    return out
+def _partials(partial: Callable[..., Any], a: float, b: float, out: float) -> float:
+    """A declared partial derivative at floats, with IEEE results where Python raises."""
+    try:
+        return float(partial(a, b, out))
+    except (ArithmeticError, ValueError):
+        with np.errstate(all="ignore"):
+            return float(partial(np.float64(a), np.float64(b), np.float64(out)))
+
+
+# The output node of an op, recorded by the engine; `local` holds ∂data/∂parent per parent.
+# A partial (C-level) rather than a Python wrapper: scalar networks make this call per op.
+_result = functools.partial(engine.record_scalar, Value)
 
 
 def _is_operand(x: object) -> bool:
@@ -231,3 +173,44 @@ def _lift(x: object) -> Value:
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
         return _result(float(x), (), "", None)  # no parents: a leaf, whatever the grad mode
     return NotImplemented
+
+
+# --- the elementwise functions, generated from the op table --------------------------------------
+
+def _unary(op: Op) -> Callable[..., Value]:
+    """The Value method of elementwise `op`: its scalar forward and, beside it, its declared
+    derivative at the same point (IEEE results where Python's float arithmetic raises)."""
+    scalar, derivative, forward, symbol, params_of = (
+        op.scalar, op.derivative, op.forward, op.symbol, op.params)
+
+    def ieee_point(x: float, params: dict[str, Any]) -> tuple[float, float]:
+        with np.errstate(all="ignore"):  # exp(1000) = inf, log(0) = -inf, 1/0 = inf ...
+            x64 = np.float64(x)
+            out = forward(x64, **params)  # type: ignore[misc]
+            return float(out), float(derivative(x64, out, **params))  # type: ignore[misc]
+
+    if params_of is None:
+        def method(self: Value) -> Value:
+            x = self.data
+            try:
+                out = scalar(x)  # type: ignore[misc]
+                d = derivative(x, out)  # type: ignore[misc]
+            except (ArithmeticError, ValueError):
+                out, d = ieee_point(x, {})
+            return _result(out, (self,), symbol, (d,))
+    else:
+        def method(self: Value, *args: Any, **kwargs: Any) -> Value:  # type: ignore[misc]
+            params = params_of(self, *args, **kwargs)
+            out, d = ieee_point(self.data, params)
+            return _result(out, (self,), symbol, (d,))
+
+    method.__name__ = op.name
+    method.__qualname__ = f"Value.{op.name}"
+    method.__doc__ = op.doc
+    return method
+
+
+for _op in OPS.values():
+    if _op.value and _op.kind == "unary":
+        setattr(Value, _op.name, _unary(_op))
+Value.__abs__ = Value.abs  # type: ignore[attr-defined]

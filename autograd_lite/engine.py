@@ -1,0 +1,380 @@
+"""The engine: recording ops, and the reverse sweep that pushes adjoints back through them.
+
+Forward, a front end (`Value`, `Tensor`) runs an op and calls the engine to record it:
+
+    record_scalar(data, parents, op, local)   a Value: local derivatives ∂out/∂parent (floats)
+    apply(primitive, *tensors, **params)      a Tensor: numpy forward, saved input arrays
+
+Backward, `backward(root, seed)` sorts the graph (`graph.toposort`) and visits it in reverse
+order, so each node's adjoint ḡ is complete before it is pushed to the parents:
+
+    scalar node:  ā_parent += ḡ · ∂node/∂parent             (the sweep multiplies)
+    tensor node:  ā_parent += fit(vjp_parent(ḡ, out, *inputs, **params))
+
+`fit` is the engine's share of every tensor op, written once here: it sums a broadcast
+gradient back to the input's shape, casts it to the input's dtype and checks the shape, so a
+VJP returns its gradient "as if no broadcasting happened". Under `create_graph=True` the VJPs
+run on the Tensors themselves with grad mode on, so the backward pass is recorded and can be
+differentiated again; the same rule serves both (VJPs use only operators and the methods
+ndarray and Tensor share).
+
+Two sweeps share that step: `_sweep_into_grads` (`.backward()`: adjoints land in `.grad`) and
+`_sweep_to_inputs` (`backward(..., inputs=...)`, what the functional transforms use: the
+inputs' adjoints are returned and no `.grad` changes).
+"""
+
+from __future__ import annotations
+
+import gc
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import gradmode, heap
+from .gradmode import _mode, _set_mode
+from .graph import FREED, Node, next_seq, toposort
+
+__all__ = ["Primitive", "apply", "record_scalar", "backward", "seed_for"]
+
+_new = object.__new__
+_ndarray = np.ndarray
+_NO_PARAMS: dict[str, Any] = {}  # shared by every recorded op without parameters (never written)
+_data_of = operator.attrgetter("_data")
+_threads_off = gradmode._threads_off  # the same list object: see gradmode
+
+
+# --- recording ----------------------------------------------------------------------------------
+
+class Primitive:
+    """An elementary tensor op: `forward` on numpy arrays, and how to pull an adjoint back.
+
+    `vjps` has one function per input, `vjp(g, out, *inputs, **params)`: given the output's
+    adjoint `g`, the output and the inputs, it returns that input's adjoint. A `joint` VJP
+    instead returns all inputs' adjoints at once, as a sequence (for ops with any number of
+    inputs, and for ops whose gradients share work); an entry may be None (no gradient).
+    In a plain backward `g`, `out` and the inputs are numpy arrays (nothing is recorded);
+    under `create_graph=True` they are Tensors, so the same rule builds a differentiable graph.
+
+    `broadcasts`: the op broadcasts its inputs (numpy's rules), so the engine sums a gradient
+    shaped like the output back to each input's shape; otherwise a gradient must have the
+    input's shape exactly. `floating` promises that the output is floating whenever an input
+    is (true of every differentiable op but a cast); without it, `apply` checks the output's
+    dtype before recording. An op that `saves` has a forward returning `(output, saved)`:
+    an object its VJPs receive as the parameter `saved=` (e.g. the softmax a fused loss
+    computed anyway), instead of recomputing it.
+    """
+
+    __slots__ = ("name", "forward", "vjps", "joint", "broadcasts", "floating", "saves")
+
+    def __init__(self, name: str, forward: Callable[..., Any], *vjps: Callable[..., Any],
+                 joint: Callable[..., Any] | None = None, broadcasts: bool = False,
+                 floating: bool | None = None, saves: bool = False) -> None:
+        if vjps and joint is not None:
+            raise TypeError(f"Primitive {name!r}: give one VJP per input or a joint VJP, "
+                            "not both")
+        self.name, self.forward, self.vjps, self.joint = name, forward, vjps, joint
+        self.broadcasts, self.saves = broadcasts, saves
+        differentiable = bool(vjps) or joint is not None  # no VJP: never recorded
+        self.floating = differentiable if floating is None else floating
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name!r})"
+
+
+def apply(prim: Primitive, *inputs: Any, **params: Any) -> Any:
+    """Run `prim` forward on the input Tensors' arrays and, if any input requires grad (and
+    grad mode is on), record it: the result keeps its parents, the primitive, the parameters
+    and the arrays the forward saw."""
+    n = len(inputs)  # the arrays, without a generic loop for the usual one or two inputs
+    arrays = (inputs[0]._data,) if n == 1 else (inputs[0]._data, inputs[1]._data) if n == 2 \
+        else tuple(map(_data_of, inputs))
+    try:
+        data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
+    except (ValueError, TypeError, IndexError) as e:
+        raise op_error(prim.name, arrays, e) from None
+    if prim.saves:
+        data, saved = data
+        params = {**params, "saved": saved}
+    if type(data) is not _ndarray:
+        data = np.asarray(data)  # numpy returns scalars from 0-d arithmetic
+    out = _new(inputs[0]._result_type)
+    out._data = data  # one store per line: a five-name tuple assignment costs more
+    out._grad = None
+    out._adjoint = None
+    out.label = ""
+    out._retains_grad = False
+    # `not _threads_off` spares the thread-local lookup while no thread has grad mode off
+    if (not _threads_off or _mode.enabled) and (prim.floating or data.dtype.kind == "f"):
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad = True
+                out._parents, out._op, out._seq = inputs, prim.name, next_seq()
+                out._rule, out._prim, out._params = arrays, prim, params or _NO_PARAMS
+                return out
+    out.requires_grad = False
+    out._parents, out._op, out._rule, out._seq = (), "", None, 0
+    return out
+
+
+def record_scalar(cls: type, data: float, parents: tuple[Node, ...], op: str,
+                  local: tuple[float, ...] | None) -> Any:
+    """A scalar node of class `cls` holding `data`; unless grad mode is off, it records
+    `parents` and `local`, the derivatives ∂data/∂parent."""
+    out = _new(cls)
+    out.data, out.grad, out.label, out._adjoint = data, None, "", None
+    if not _threads_off or _mode.enabled:
+        out._parents, out._op, out._rule = parents, op, local
+    else:  # no_grad: a constant, with no history
+        out._parents, out._op, out._rule = (), "", None
+    return out
+
+
+def op_error(op: str, arrays: Sequence[np.ndarray], e: Exception) -> Exception:
+    """The error to raise when numpy rejects an op's inputs: it names the op and the shapes."""
+    shapes = [a.shape for a in arrays]
+    message = str(e)
+    if "could not be broadcast" in message and len(shapes) == 2:  # numpy's own wording
+        a, b = shapes
+        clash = [f"dimension {-k} is {a[-k]} in the first and {b[-k]} in the second"
+                 for k in range(1, min(len(a), len(b)) + 1)
+                 if a[-k] != b[-k] and 1 not in (a[-k], b[-k])]
+        message = (f"shapes {a} and {b} cannot be broadcast together: {'; '.join(clash)} "
+                   "(sizes must match, or one of them be 1)")
+    elif arrays:
+        described = ", ".join(f"{s} {a.dtype}" for s, a in zip(shapes, arrays, strict=True))
+        message = f"{message} (inputs: {described})"
+    return type(e)(f"{op}: {message}")
+
+
+# --- one node's share of the sweep: VJPs, fitted to the inputs -----------------------------------
+
+def _pull_back(node: Any, g: Any) -> None:
+    """Add ḡ·∂node/∂input to the adjoint of every input of a recorded tensor op that requires
+    grad: run the input's VJP on the saved arrays (on the tensors themselves under
+    create_graph, so the rule is recorded), then fit the result to the input (`fit`)."""
+    prim, params = node._prim, node._params
+    if type(g) is _ndarray:
+        out, inputs = node._data, node._rule
+    else:  # create_graph: the rules run on Tensors and are recorded
+        out, inputs = node, node._parents
+    if prim.joint is not None:
+        grads = prim.joint(g, out, *inputs, **params)
+        for i, parent in enumerate(node._parents):
+            if parent.requires_grad:
+                _add(parent, fit(grads[i], parent, prim, i), g)
+        return
+    # a primitive's forward takes exactly its inputs, so parents and vjps pair up
+    for parent, vjp in zip(node._parents, prim.vjps):  # noqa: B905
+        if parent.requires_grad:
+            gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
+            data = parent._data
+            if type(gi) is not _ndarray or gi.dtype is not data.dtype or gi.shape != data.shape:
+                gi = fit(gi, parent, prim, prim.vjps.index(vjp))  # the common case fits as is
+                if gi is None:
+                    continue
+            if parent._retains_grad:
+                gi = _owned(gi, g)
+            a = parent._adjoint  # `_add`, inlined: this loop is the engine's hot spot
+            parent._adjoint = gi if a is None else a + gi
+
+
+def _add(parent: Any, gi: Any, g: Any) -> None:
+    """`parent._adjoint += gi` for one sweep (the first contribution is taken as it is)."""
+    if gi is None:
+        return
+    if parent._retains_grad:
+        gi = _owned(gi, g)
+    a = parent._adjoint
+    parent._adjoint = gi if a is None else a + gi
+
+
+def fit(gi: Any, parent: Any, prim: Primitive, i: int) -> Any:
+    """Input `i`'s adjoint from `prim`'s VJP made to fit the input: summed back over the axes
+    broadcasting added or stretched (ops that broadcast), cast to the input's dtype, and its
+    shape checked; a VJP that returns None adds nothing. Errors name the op and the input."""
+    if gi is None:
+        return None
+    if not isinstance(gi, (_ndarray, Node)):
+        gi = np.asarray(gi)
+    if not isinstance(gi, Node) and gi.dtype.kind not in "biuf":
+        raise TypeError(f"backward of {prim.name}: the VJP of input {i} returned dtype "
+                        f"{gi.dtype}; a gradient must hold real numbers")
+    shape = parent._data.shape
+    if gi.shape != shape:
+        if not prim.broadcasts:
+            raise ValueError(f"backward of {prim.name}: the VJP of input {i} returned a "
+                             f"gradient of shape {gi.shape} for an input of shape {shape}; "
+                             "a VJP must return one gradient shaped like its input")
+        gi = _unbroadcast(gi, shape, prim.name)
+    dtype = parent._data.dtype
+    return gi if gi.dtype == dtype else gi.astype(dtype)
+
+
+def _owned(gi: Any, g: Any) -> Any:
+    """`gi` as an array a tensor may keep as its `.grad`: not the adjoint `g` itself (`a + b`
+    hands the same array to both) and not a view into another array."""
+    if type(gi) is _ndarray and (gi is g or gi.base is not None):
+        return gi.copy()
+    return gi
+
+
+def _unbroadcast(g: Any, shape: tuple[int, ...], op: str) -> Any:
+    """Sum `g` over the axes that broadcasting added or stretched, giving `shape`."""
+    # np.add.reduce is ndarray.sum without its Python layer; a Tensor (create_graph) sums itself
+    total = np.add.reduce if type(g) is _ndarray else type(g).sum
+    lead = g.ndim - len(shape)
+    if lead > 0:
+        g = total(g, axis=tuple(range(lead)) if lead > 1 else 0)  # the added leading axes go
+    if lead >= 0 and g.shape != shape:
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if stretched:
+            g = total(g, axis=stretched, keepdims=True)  # the stretched ones stay, as size 1
+    if g.shape != shape:
+        raise RuntimeError(f"backward of {op}: the rule gave a gradient of shape {g.shape} for "
+                           f"an input of shape {shape} (a bug in the op's VJP)")
+    return g
+
+
+# --- the sweep ------------------------------------------------------------------------------------
+
+_heap_warm = False
+
+
+def seed_for(root: Any, gradient: Any) -> np.ndarray:
+    """The adjoint that starts a backward pass from tensor `root`: ones for a one-element
+    root, else `gradient` (shaped like the root, cast to its dtype).
+
+    The first tensor backward of the process also moves glibc's malloc thresholds once
+    (`heap.warm_malloc`): a process-wide setting, so it is made only by a program that
+    trains tensors (whose step memory it keeps from being faulted in again every step),
+    not by `import autograd_lite`."""
+    global _heap_warm
+    if not _heap_warm:
+        _heap_warm = True
+        heap.warm_malloc()
+    data = root._data
+    if gradient is None:
+        if data.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {data.shape}, so it needs a gradient of that "
+                "shape: call backward(gradient) or reduce it first, e.g. out.sum().backward()")
+        return np.ones(data.shape, data.dtype)
+    seed = np.array(gradient._data if hasattr(gradient, "_data") else gradient,
+                    dtype=data.dtype)
+    if seed.shape != data.shape:
+        raise ValueError(f"backward: gradient has shape {seed.shape} but the output has shape "
+                         f"{data.shape}; they must match")
+    return seed
+
+
+def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph: bool = False,
+             inputs: Sequence[Node] | None = None) -> list[Any] | None:
+    """Reverse-mode sweep: seed `root` with `gradient` and apply the chain rule to the graph.
+
+    Adjoints of one sweep are gathered in each node's `_adjoint`, apart from the stored
+    `.grad`, so a second sweep over a retained graph adds exactly one more gradient. Unless
+    `retain_graph` (implied by `create_graph`), each rule is released once used.
+
+    With `create_graph`, the sweep itself is recorded (rules run with grad mode on), so the
+    gradients are differentiable. With `inputs`, only the nodes that depend on an input are
+    visited, nothing is stored in any `.grad`, and the inputs' adjoints are returned (None
+    where nothing reached), as `torch.autograd.grad` does.
+    """
+    retain_graph = retain_graph or create_graph
+    # Sorting and sweeping free nothing the cyclic collector could find; pausing it avoids
+    # rescanning the whole (live) graph several times, which otherwise costs half a backward.
+    collecting = gc.isenabled()
+    gc.disable()
+    mode = _mode.enabled
+    _set_mode(create_graph)
+    order: list[Node] = []
+    try:
+        order = toposort(root)
+        stop: frozenset[Node] = frozenset()
+        if inputs is not None:
+            order, stop = _paths_to(order, inputs)
+        for node in order:
+            if node._rule is FREED and node not in stop:
+                raise RuntimeError(
+                    f"backward: the graph through op {node._op!r} was already freed by an "
+                    "earlier backward(). Pass retain_graph=True to the first backward() to "
+                    "backpropagate through the same graph again, or recompute the forward pass.")
+        root._adjoint = gradient
+        if inputs is None:
+            _sweep_into_grads(order, retain_graph)
+            return None
+        return _sweep_to_inputs(order, retain_graph, stop, inputs)
+    except BaseException:
+        for node in order:  # a failed sweep leaves no partial adjoints behind
+            node._adjoint = None
+            for parent in node._parents:
+                parent._adjoint = None
+        raise
+    finally:
+        root._adjoint = None
+        _set_mode(mode)
+        if collecting:
+            gc.enable()
+
+
+def _sweep_into_grads(order: list[Node], retain_graph: bool) -> None:
+    """`.backward()`: every node that keeps its gradient adds its adjoint to `.grad`."""
+    for node in reversed(order):
+        g = node._adjoint
+        if g is None:  # nothing flows here (e.g. a non-differentiable input)
+            continue
+        node._adjoint = None
+        if node._retains_grad:
+            node.grad = g if node.grad is None else node.grad + g
+        parents = node._parents
+        if not parents:
+            continue  # a leaf: nothing to push, no rule to free
+        if node._local_rule:  # scalar chain rule: adjoint(parent) += g · ∂node/∂parent
+            for parent, d in zip(parents, node._rule):  # noqa: B905 (same length)
+                a = parent._adjoint
+                parent._adjoint = g * d if a is None else a + g * d
+        else:
+            _pull_back(node, g)
+        if not retain_graph:
+            node._rule = FREED
+
+
+def _sweep_to_inputs(order: list[Node], retain_graph: bool, stop: frozenset[Node],
+                     inputs: Sequence[Node]) -> list[Any]:
+    """`backward(..., inputs=...)`: capture the inputs' adjoints; no `.grad` changes, and the
+    history below an input (`stop`) is neither entered nor freed."""
+    captured: dict[Node, Any] = dict.fromkeys(inputs)
+    for node in reversed(order):
+        g = node._adjoint
+        if g is None:
+            continue
+        node._adjoint = None
+        if node in captured:
+            captured[node] = g
+        if node in stop or not node._parents:
+            continue
+        if node._local_rule:
+            for parent, d in zip(node._parents, node._rule):  # noqa: B905 (same length)
+                a = parent._adjoint
+                parent._adjoint = g * d if a is None else a + g * d
+        else:
+            _pull_back(node, g)
+        if not retain_graph:
+            node._rule = FREED
+    for node in order:  # parents off the paths may hold an adjoint that a rule gave them
+        for parent in node._parents:
+            parent._adjoint = None
+    return [captured[x] for x in inputs]
+
+
+def _paths_to(order: list[Node], inputs: Sequence[Node]) -> tuple[list[Node], frozenset[Node]]:
+    """The nodes of `order` that depend on some input, and the inputs to treat as leaves
+    (those that depend on no other input: the sweep neither enters nor frees their history)."""
+    reaching = set(inputs)
+    for node in order:
+        if node not in reaching and any(p in reaching for p in node._parents):
+            reaching.add(node)
+    bottom = frozenset(x for x in inputs if not any(p in reaching for p in x._parents))
+    return [node for node in order if node in reaching], bottom

@@ -1,0 +1,215 @@
+"""How an op is declared: `Op`, one row of the op table (`ops.py`), and the dual math its
+derivatives are written in.
+
+A declaration holds everything about an op in one place: its name, its numpy forward, its
+derivative (elementwise ops) or VJPs (all others), the kind of op it is, its argument
+checks, and which front ends get it. Everything else is derived from it:
+
+    Op.prim                   the engine's `Primitive` (elementwise VJPs built from derivatives)
+    Tensor methods            `tensor.py`, one generated method per op with a `method` name
+    Value methods             `value.py`, for elementwise ops with `value=True`
+    module-level functions    `functions.py` (`autograd_lite.exp(x)`, `autograd_lite.sum(t)`)
+    the CLI's whitelist       `Op.expr` (the expression language's functions)
+    the table-driven tests    `tests/test_ops.py` and `tests/test_value.py` read `OPS`
+
+An elementwise op gives its derivative once, as `derivative(x, out, **params)`: the engine
+multiplies it by the adjoint for Tensors (`ḡ · f'(x)`) and stores it as the local derivative
+for Values (a float). The formula is written in the dual math below, which computes on floats
+(Values' local derivatives), numpy arrays (a plain backward) and Tensors (recorded, under
+`create_graph=True`), so one formula serves all three and every order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .engine import Primitive, apply
+from .graph import Node
+
+__all__ = ["Op", "KINDS", "dual", "piecewise", "is_node"]
+
+KINDS = ("unary", "binary", "reduction", "shape", "linalg", "selection", "loss", "composite",
+         "internal")
+
+
+def is_node(x: Any) -> bool:
+    """True for graph nodes (a Tensor inside a recorded backward), false for arrays/floats."""
+    return isinstance(x, Node)
+
+
+def dual(name: str, np_fn: np.ufunc, math_fn: Callable[[float], float] | None = None
+         ) -> Callable[[Any], Any]:
+    """`name` as a function of a float (math, IEEE results instead of exceptions), an array
+    (numpy) or a Tensor (its recorded method `name`), for writing derivatives once."""
+
+    def fn(x: Any) -> Any:
+        if type(x) is np.ndarray or isinstance(x, np.generic):
+            return np_fn(x)
+        if type(x) is float:
+            if math_fn is not None:
+                try:
+                    return math_fn(x)
+                except (ArithmeticError, ValueError):
+                    pass
+            with np.errstate(all="ignore"):
+                return float(np_fn(x))
+        return getattr(x, name)()
+
+    fn.__name__ = name
+    fn.__doc__ = f"{name}(x) on floats, arrays and Tensors (recorded)."
+    return fn
+
+
+_STEP: Primitive  # set below: the recorded form of `piecewise`
+
+
+def piecewise(fn: Callable[[np.ndarray], Any], x: Any) -> Any:
+    """`fn(x)` for masks and weights that are constant almost everywhere (where relu passes,
+    which entries tie for the max). On floats and arrays it is just `fn` (in x's float
+    type); on Tensors it is recorded as `step`, whose derivative is 0, so a gradient built
+    from it stays connected to x and its own derivative is 0 there (as PyTorch), not missing."""
+    if type(x) is float:
+        return float(fn(x))
+    if is_node(x):
+        return apply(_STEP, x, fn=fn)
+    return np.asarray(fn(x)).astype(x.dtype)
+
+
+def _step_forward(x: np.ndarray, fn: Callable[[np.ndarray], Any]) -> np.ndarray:
+    return np.asarray(fn(x)).astype(x.dtype)
+
+
+def _zeros(x: np.ndarray) -> np.ndarray:
+    return np.zeros_like(x)
+
+
+def _step_vjp(g: Any, out: Any, x: Any, fn: Any) -> Any:
+    """Piecewise constant: the derivative is 0 (zeros shaped like x, themselves a step of x
+    on Tensors, so every higher order is 0 too rather than missing; never ḡ·0, which is nan
+    where ḡ is infinite)."""
+    return piecewise(_zeros, x)
+
+
+_STEP = Primitive("step", _step_forward, _step_vjp)
+
+Number = int | float
+
+
+class Op:
+    """One op of the table. Keyword arguments, by kind:
+
+    unary     `forward(x, **params)`, `derivative(x, out, **params)` (dual math), optionally
+              `scalar(x, **params)`: a fast float forward for Values (default: `forward` on a
+              float64, IEEE results); `domain` for the tests ("real", "positive", "unit",
+              "above1": where the op and its derivative are smooth).
+    binary    `forward(x, y)` broadcasting, `partials=(∂out/∂x, ∂out/∂y)`, each a dual
+              function `(x, y, out)` or the constant 1 or −1.
+    others    `forward` and `vjps` (one per input) or `joint` (all at once), `broadcasts`,
+              `floating`, `saves`: see `engine.Primitive`.
+    composite `compose(...)`: written with other ops; no primitive, no VJP of its own.
+
+    `front(lift, *args, **kwargs) -> (inputs, params)` checks the user's arguments and lifts
+    the inputs with the front end's `lift` (e.g. `as_tensor`); the default takes the inputs
+    of the kind (x, or x and y) and `params(x, *args, **kwargs) -> dict` for the rest.
+    `method` (default: the name, None for none) is the Tensor method; `value` gives Values
+    the method too; `function` (default: the name) is the module-level function; `expr`
+    puts the op in the command line's expression language (default: unary ops Values have
+    that take no parameters). `symbol` is the name a recorded node shows (default: name).
+    """
+
+    def __init__(self, name: str, kind: str, doc: str, *, forward: Callable[..., Any] | None = None,
+                 derivative: Callable[..., Any] | None = None,
+                 partials: tuple[Any, Any] | None = None,
+                 vjps: tuple[Callable[..., Any], ...] = (),
+                 joint: Callable[..., Any] | None = None,
+                 compose: Callable[..., Any] | None = None,
+                 scalar: Callable[..., float] | None = None,
+                 front: Callable[..., tuple[tuple[Any, ...], dict[str, Any]]] | None = None,
+                 params: Callable[..., dict[str, Any]] | None = None,
+                 method: str | None | bool = True, value: bool = False,
+                 function: str | None | bool = True, expr: bool | None = None,
+                 symbol: str | None = None, domain: str = "real",
+                 broadcasts: bool | None = None, floating: bool | None = None,
+                 saves: bool = False) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"Op {name!r}: kind must be one of {KINDS}, got {kind!r}")
+        self.name, self.kind, self.doc = name, kind, doc
+        self.symbol = symbol or name
+        self.forward, self.compose, self.params = forward, compose, params
+        self.derivative, self.partials = derivative, partials
+        self.method = name if method is True else (method or None)
+        self.function = name if function is True else (function or None)
+        self.value, self.domain = value, domain
+        self.expr = (kind == "unary" and value and params is None) if expr is None else expr
+        self.front = front or _default_front(kind, params)
+        self.scalar = scalar or (_scalar_from(forward) if forward is not None else None)
+        self.prim: Primitive | None = None
+        if kind == "composite":
+            return
+        if kind == "unary":
+            vjps = (_unary_vjp(derivative),)  # type: ignore[arg-type]
+        elif kind == "binary":
+            vjps = tuple(_binary_vjp(p, i) for i, p in enumerate(partials))  # type: ignore[union-attr]
+        self.prim = Primitive(self.symbol, forward, *vjps, joint=joint,  # type: ignore[arg-type]
+                              broadcasts=kind == "binary" if broadcasts is None else broadcasts,
+                              floating=floating, saves=saves)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, {self.kind!r})"
+
+
+def _default_front(kind: str, params: Callable[..., dict[str, Any]] | None) -> Callable[..., Any]:
+    if kind == "binary":
+        def front_binary(lift: Callable[..., Any], x: Any, y: Any) -> Any:
+            if is_node(x):
+                return (x, lift(y, x)), {}
+            return (lift(x, y if is_node(y) else None), y if is_node(y) else lift(y)), {}
+        return front_binary
+
+    def front(lift: Callable[..., Any], x: Any, *args: Any, **kwargs: Any) -> Any:
+        x = lift(x)
+        return (x,), (params(x, *args, **kwargs) if params is not None else {})
+    return front
+
+
+def _unary_vjp(derivative: Callable[..., Any]) -> Callable[..., Any]:
+    def vjp(g: Any, out: Any, x: Any, **params: Any) -> Any:
+        return g * derivative(x, out, **params)  # x̄ = ḡ · f'(x)
+    vjp.__doc__ = f"x̄ = ḡ · f'(x) with f'(x) = {derivative.__name__}"
+    return vjp
+
+
+def _binary_vjp(partial: Any, i: int) -> Callable[..., Any]:
+    if partial == 1 and not callable(partial):
+        return lambda g, out, x, y: g
+    if partial == -1 and not callable(partial):
+        return lambda g, out, x, y: -g
+    return lambda g, out, x, y: g * partial(x, y, out)
+
+
+def _scalar_from(forward: Callable[..., Any]) -> Callable[..., float]:
+    """A float forward from a numpy one: IEEE results (inf, nan), no warnings."""
+
+    def scalar(x: float, *rest: Any, **params: Any) -> float:
+        with np.errstate(all="ignore"):
+            return float(forward(np.float64(x), *rest, **params))
+    return scalar
+
+
+def ieee(math_fn: Callable[..., float], np_fn: Callable[..., Any]) -> Callable[..., float]:
+    """`math_fn` (fast on floats), falling back to numpy's IEEE answer where `math` raises
+    (exp(1000) = inf, log(0) = −inf, sqrt(−1) = nan) — a Value's scalar forward."""
+
+    def fn(*args: float) -> float:
+        try:
+            return math_fn(*args)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            with np.errstate(all="ignore"):
+                return float(np_fn(*args))
+
+    fn.__name__ = math_fn.__name__
+    return fn
+
