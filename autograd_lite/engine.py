@@ -155,7 +155,7 @@ def _pull_back(node: Any, g: Any) -> None:
     grad: run the input's VJP on the saved arrays (on the tensors themselves under
     create_graph, so the rule is recorded), then fit the result to the input (`fit`)."""
     prim, params = node._prim, node._params
-    if type(g) is _ndarray:
+    if type(g) is _ndarray or not isinstance(g, Node):  # arrays (0-d sums: numpy scalars)
         out, inputs = node._data, node._rule
     else:  # create_graph: the rules run on Tensors and are recorded
         out, inputs = node, node._parents

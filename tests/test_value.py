@@ -22,7 +22,8 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Value, gradcheck
+from autograd_lite import Tensor, Value, gradcheck
+from autograd_lite.ops import OPS as TABLE
 from autograd_lite.graph import toposort
 
 # --- helpers --------------------------------------------------------------------------------
@@ -143,6 +144,8 @@ PUBLIC_OPS = {
     "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__neg__", "__abs__",
 }
 NOT_OPS = {"__init__", "__repr__", "backward", "zero_grad"}
+# the elementwise ops Value gets from the op table (generated methods, tested below)
+DECLARED = {d.name for d in TABLE.values() if d.value and d.kind == "unary"}
 
 
 def test_op_table_covers_every_public_op_of_value() -> None:
@@ -150,7 +153,46 @@ def test_op_table_covers_every_public_op_of_value() -> None:
     defined = {name for name, attr in vars(Value).items()
                if callable(attr) and not (name.startswith("_") and not name.startswith("__"))}
     assert tested == PUBLIC_OPS
-    assert defined - NOT_OPS == tested, "a new op of Value needs an entry in OPS"
+    assert defined - NOT_OPS == tested | DECLARED, "a new op of Value needs an entry in OPS"
+
+
+# --- the declared ops: Value and Tensor compute one function and one derivative ------------------
+
+DECLARED_POINTS = {"real": (-2.0, -0.3, 0.4, 1.7), "positive": (0.3, 1.0, 2.5)}
+PARAMS = {"leaky_relu": ({}, {"negative_slope": 0.2}), "clip": ({"lo": -0.5, "hi": 1.0},
+                                                               {"lo": 0.0})}
+DECLARED_CASES = [pytest.param(d, kw, x, id=f"{d.name}({x}, {kw})")
+                  for d in TABLE.values() if d.value and d.kind == "unary"
+                  for kw in PARAMS.get(d.name, ({},)) for x in DECLARED_POINTS[d.domain]]
+
+
+@pytest.mark.parametrize(("decl", "kwargs", "x"), DECLARED_CASES)
+def test_declared_op_on_a_value_matches_the_tensor_op_value_and_derivative(
+        decl, kwargs, x: float) -> None:
+    v = Value(x)
+    out = getattr(v, decl.name)(**kwargs)
+    out.backward()
+    t = Tensor(np.array(x), requires_grad=True)
+    tout = getattr(t, decl.name)(**kwargs)
+    tout.backward()
+    assert type(out.data) is float and type(v.grad) is float
+    assert out._op == tout._op == decl.symbol
+    assert math.isclose(out.data, float(tout.data), rel_tol=1e-12, abs_tol=1e-300)
+    assert math.isclose(v.grad, float(t.grad), rel_tol=1e-12, abs_tol=1e-300)
+    assert gradcheck(lambda y: getattr(y, decl.name)(**kwargs), x, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("decl", [d for d in TABLE.values() if d.name in ("add", "mul")],
+                         ids=lambda d: d.name)
+@pytest.mark.parametrize(("a", "b"), [(-1.5, 2.0), (0.0, 3.0), (2.5, -0.25)])
+def test_hand_written_value_operators_agree_with_their_declarations(decl, a: float,
+                                                                     b: float) -> None:
+    """`+` and `*` are written out in value.py for speed: checked against the table here."""
+    x, y = Value(a), Value(b)
+    out = {"add": x + y, "mul": x * y}[decl.name]
+    assert out.data == float(decl.forward(a, b)) and out._op == decl.symbol
+    partials = [p if not callable(p) else p(a, b, out.data) for p in decl.partials]
+    assert list(out._rule) == [float(p) for p in partials]
 
 
 @pytest.mark.parametrize(("op", "point"), OP_CASES)

@@ -21,13 +21,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from autograd_lite import Value, no_grad
+from autograd_lite import OPS, Value, no_grad
 
 __all__ = ["ExprError", "Expression", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "evaluate",
            "parse"]
 
-# TODO(engine): from the op table
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")
+# the op table's functions of one Value and no parameters (`Op.expr`): a new one is allowed
+# here with no edit
+FUNCTIONS = tuple(op.name for op in OPS.values() if op.expr)
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 100  # levels of nested brackets
 
