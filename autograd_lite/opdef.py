@@ -101,12 +101,13 @@ Number = int | float
 class Op:
     """One op of the table. Keyword arguments, by kind:
 
-    unary     `forward(x, **params)`, `derivative(x, out, **params)` (dual math), optionally
+    unary     `forward(x, **params)`, `derivative(x, out, **params)` (dual math, or "out" or a
+              constant: see `_unary_vjp`), optionally
               `scalar(x, **params)`: a fast float forward for Values (default: `forward` on a
               float64, IEEE results); `domain` for the tests ("real", "positive", "unit",
               "above1": where the op and its derivative are smooth).
     binary    `forward(x, y)` broadcasting, `partials=(∂out/∂x, ∂out/∂y)`, each a dual
-              function `(x, y, out)` or the constant 1 or −1.
+              function `(x, y, out)`, a constant, or "x", "y", "out" (what it equals).
     others    `forward` and `vjps` (one per input) or `joint` (all at once), `broadcasts`,
               `floating`, `saves`: see `engine.Primitive`.
     composite `compose(...)`: written with other ops; no primitive, no VJP of its own.
@@ -150,9 +151,9 @@ class Op:
         if kind == "composite":
             return
         if kind == "unary":
-            vjps = (_unary_vjp(derivative),)  # type: ignore[arg-type]
+            vjps = (_unary_vjp(derivative, params is not None),)
         elif kind == "binary":
-            vjps = tuple(_binary_vjp(p, i) for i, p in enumerate(partials))  # type: ignore[union-attr]
+            vjps = tuple(_binary_vjp(p) for p in partials)  # type: ignore[union-attr]
         self.prim = Primitive(self.symbol, forward, *vjps, joint=joint,  # type: ignore[arg-type]
                               broadcasts=kind == "binary" if broadcasts is None else broadcasts,
                               floating=floating, saves=saves)
@@ -175,19 +176,47 @@ def _default_front(kind: str, params: Callable[..., dict[str, Any]] | None) -> C
     return front
 
 
-def _unary_vjp(derivative: Callable[..., Any]) -> Callable[..., Any]:
-    def vjp(g: Any, out: Any, x: Any, **params: Any) -> Any:
-        return g * derivative(x, out, **params)  # x̄ = ḡ · f'(x)
-    vjp.__doc__ = f"x̄ = ḡ · f'(x) with f'(x) = {derivative.__name__}"
-    return vjp
+# A derivative may be written as a function of the point, or (the commonest cases, where a
+# function call would be half the cost of the whole VJP) as data: a constant, or the name of
+# what it equals: "out" (eˣ), "x" or "y" (the other factor of a product).
+_NAMED = ("x", "y", "out")
 
 
-def _binary_vjp(partial: Any, i: int) -> Callable[..., Any]:
+def _unary_vjp(derivative: Any, has_params: bool) -> Callable[..., Any]:
+    """x̄ = ḡ · f'(x), with f'(x) as declared."""
+    if derivative == "out":
+        return lambda g, out, x: g * out
+    if not callable(derivative):
+        return lambda g, out, x: g * derivative
+    if has_params:
+        return lambda g, out, x, **params: g * derivative(x, out, **params)
+    return lambda g, out, x: g * derivative(x, out)
+
+
+def _binary_vjp(partial: Any) -> Callable[..., Any]:
+    """ḡ · ∂out/∂input, with the partial as declared."""
     if partial == 1 and not callable(partial):
         return lambda g, out, x, y: g
     if partial == -1 and not callable(partial):
         return lambda g, out, x, y: -g
+    if partial == "x":
+        return lambda g, out, x, y: g * x
+    if partial == "y":
+        return lambda g, out, x, y: g * y
+    if partial == "out":
+        return lambda g, out, x, y: g * out
     return lambda g, out, x, y: g * partial(x, y, out)
+
+
+def as_function(derivative: Any, arity: int) -> Callable[..., Any]:
+    """A declared derivative as a function of (x, out) (arity 1) or (x, y, out) (arity 2),
+    for Values, which evaluate it at floats."""
+    if callable(derivative):
+        return derivative
+    if derivative in _NAMED:
+        position = (("x", "out") if arity == 1 else _NAMED).index(derivative)
+        return lambda *point: point[position]
+    return lambda *point: derivative
 
 
 def _scalar_from(forward: Callable[..., Any]) -> Callable[..., float]:

@@ -28,14 +28,14 @@ import numpy as np
 
 from . import engine
 from .graph import Node
-from .opdef import ieee
+from .opdef import as_function, ieee
 from .ops import OPS, Op
 
 __all__ = ["Value"]
 
 Number = int | float
 _pow = ieee(math.pow, np.power)
-_dpow_base, _dpow_exponent = OPS["power"].partials  # type: ignore[misc]
+_dpow_base, _dpow_exponent = (as_function(p, 2) for p in OPS["power"].partials)
 
 
 def _recip(x: float) -> float:
@@ -180,8 +180,8 @@ def _lift(x: object) -> Value:
 def _unary(op: Op) -> Callable[..., Value]:
     """The Value method of elementwise `op`: its scalar forward and, beside it, its declared
     derivative at the same point (IEEE results where Python's float arithmetic raises)."""
-    scalar, derivative, forward, symbol, params_of = (
-        op.scalar, op.derivative, op.forward, op.symbol, op.params)
+    scalar, forward, symbol, params_of = op.scalar, op.forward, op.symbol, op.params
+    derivative = as_function(op.derivative, 1)
 
     def ieee_point(x: float, params: dict[str, Any]) -> tuple[float, float]:
         with np.errstate(all="ignore"):  # exp(1000) = inf, log(0) = -inf, 1/0 = inf ...
