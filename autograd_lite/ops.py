@@ -229,6 +229,9 @@ EXP = Op("exp", "unary", "eˣ; derivative eˣ (the output itself).",
 LOG = Op("log", "unary", "ln x; derivative 1/x.",
          forward=np.log, derivative=lambda x, out: 1 / x, scalar=ieee(math.log, np.log),
          value=True, domain="positive")
+LOG1P = Op("log1p", "unary", "ln(1 + x), exact for tiny x; derivative 1/(1 + x).",
+           forward=np.log1p, derivative=lambda x, out: 1 / (1 + x),
+           scalar=ieee(math.log1p, np.log1p), value=True, domain="positive")
 TANH = Op("tanh", "unary", "tanh x; derivative 1 − tanh²x.",
           forward=np.tanh, derivative=lambda x, out: 1 - out * out, scalar=math.tanh,
           value=True)
