@@ -17,9 +17,9 @@ from autograd_lite import (
     gradmode,
     is_grad_enabled,
     no_grad,
+    primitive,
     set_grad_enabled,
 )
-from autograd_lite import primitive
 from autograd_lite.engine import backward
 from autograd_lite.graph import toposort
 

@@ -28,6 +28,7 @@ from autograd_lite import (
     Tensor,
     concat,
     cross_entropy,
+    functions,
     gradcheck,
     log_softmax,
     logsumexp,
@@ -38,7 +39,6 @@ from autograd_lite import (
     stack,
     where,
 )
-from autograd_lite import functions
 from autograd_lite.engine import apply
 from autograd_lite.graph import toposort
 from autograd_lite.ops import OPS as TABLE

@@ -2,6 +2,7 @@
 command, the code is lint-clean, and the library stays below its application (`cli/`)."""
 
 import ast
+import math
 import re
 import subprocess
 import sys
@@ -45,12 +46,14 @@ def test_every_python_block_in_the_readme_runs(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["x"].grad.tolist() == [6.0, 12.0]  # the second-derivative example
+    u = namespace["u"]  # the custom ops: cube's gradient, then Exp's added to it
+    assert u.grad.tolist() == pytest.approx([3.0 + math.e, 12.0 + math.e ** 2])
 
 
-def test_importing_the_library_loads_neither_nn_nor_the_cli():
+def test_importing_the_library_loads_neither_nn_nor_the_cli_nor_graphviz():
     code = ("import sys, autograd_lite\n"
-            "print(' '.join(sorted(m for m in sys.modules if m in ('nn', 'autograd_lite.cli') "
-            "or m.startswith(('nn.', 'autograd_lite.cli.')))))")
+            "print(' '.join(sorted(m for m in sys.modules if m in ('nn', 'autograd_lite.cli', "
+            "'graphviz') or m.startswith(('nn.', 'autograd_lite.cli.', 'graphviz.')))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
@@ -90,3 +93,88 @@ def test_only_the_cli_imports_nn_and_nothing_imports_the_cli():
         if bad := sorted(m for m in imported_modules(path) if is_cli(m)):
             offenders[str(path.relative_to(ROOT))] = bad
     assert offenders == {}
+
+
+def package_modules() -> dict[str, Path]:
+    """Every module of autograd_lite and nn by dotted name (packages by their own name)."""
+    modules = {}
+    for package in ("autograd_lite", "nn"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def load_time_imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The package modules `name` imports while it loads (its top level, `if`/`try` blocks
+    included; imports inside functions run later and cannot make a cycle at load time)."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = set()
+    for node in ast.parse(path.read_text(), str(path)).body:
+        for stmt in ast.walk(node) if isinstance(node, (ast.If, ast.Try)) else [node]:
+            if isinstance(stmt, ast.Import):
+                found.update(alias.name for alias in stmt.names)
+            elif isinstance(stmt, ast.ImportFrom):
+                base = package[:len(package) - stmt.level + 1] if stmt.level else []
+                module = ".".join([*base, *(stmt.module.split(".") if stmt.module else [])])
+                found.add(module)
+                found.update(f"{module}.{alias.name}" for alias in stmt.names)
+    return {m for m in found if m in modules and m != name}
+
+
+def find_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The cycles a depth-first search closes (each as a path that ends where it starts)."""
+    state: dict[str, str] = {}
+    cycles = []
+    for start in sorted(edges):
+        if start in state:
+            continue
+        state[start] = "open"
+        stack, path = [(start, iter(sorted(edges[start])))], [start]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = "done"
+                stack.pop()
+                path.pop()
+            elif state.get(child) == "open":
+                cycles.append(path[path.index(child):] + [child])
+            elif child not in state:
+                state[child] = "open"
+                stack.append((child, iter(sorted(edges.get(child, ())))))
+                path.append(child)
+    return cycles
+
+
+def test_find_cycles_finds_a_three_module_cycle_and_passes_a_diamond():
+    assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert find_cycles({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set()}) == []
+
+
+def test_no_import_cycle_in_autograd_lite_or_nn():
+    """Module-level imports form a DAG. A package's `__init__` importing its own submodules
+    is the usual tree, not a cycle, so edges from a submodule to its own package are left
+    out (`nn.optim.lr_scheduler` importing `nn.optim` still counts against `nn.optim`'s
+    other imports)."""
+    modules = package_modules()
+    edges = {name: {m for m in load_time_imports(name, path, modules)
+                    if not name.startswith(m + ".")}
+             for name, path in modules.items()}
+    assert find_cycles(edges) == []
+
+
+def test_every_module_imports_alone_in_a_fresh_interpreter():
+    names = [name for name in package_modules() if not name.endswith("__main__")]
+    code = ("import importlib, subprocess, sys\n"
+            "bad = []\n"
+            "for name in sys.argv[1:]:\n"
+            "    done = subprocess.run([sys.executable, '-c', f'import {name}'],\n"
+            "                          capture_output=True, text=True)\n"
+            "    if done.returncode:\n"
+            "        bad.append(name + ': ' + done.stderr.strip().splitlines()[-1])\n"
+            "print('\\n'.join(bad))")
+    done = subprocess.run([sys.executable, "-c", code, *names], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
