@@ -9,12 +9,14 @@ Three primitives, each forward next to its VJP (ḡ = ∂L/∂out):
     col2im   (N, H_out, W_out, C·k_h·k_w) → (N, C, H, W), overlapping windows summed
                                                        c̄ = im2col(ḡ)
 
-im2col and col2im are each other's adjoints (⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩), so each one's
-VJP is the other, and a VJP that receives Tensors (`create_graph=True`) applies the other
-primitive: gradients of every order come with no extra code. A window's row lists its values
-channel-major, then kernel row, then kernel column — the order of PyTorch's weight
-(out, C, k_h, k_w) flattened to (out, C·k_h·k_w) — so a convolution (PyTorch's, i.e. a
-cross-correlation) is one matrix product:
+Each is declared with the public op API (`autograd_lite.primitive` + `defvjp`), as a user's
+op would be. im2col and col2im are each other's adjoints (⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩),
+so each one's VJP calls the other primitive: on arrays (a plain backward) that runs the numpy
+kernel, on Tensors (`create_graph=True`) it records the op, so gradients of every order come
+with no extra code. A window's row lists its values channel-major, then kernel row, then
+kernel column — the order of PyTorch's weight (out, C, k_h, k_w) flattened to
+(out, C·k_h·k_w) — so a convolution (PyTorch's, i.e. a cross-correlation) is one matrix
+product:
 
     y[n, o, i, j] = b[o] + Σ_{c,u,v} w[o, c, u, v] · x_pad[n, c, i·s_h + u, j·s_w + v]
                   = (im2col(x_pad) @ w.reshape(out, -1)ᵀ + b)[n, i, j, o]
@@ -31,9 +33,9 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograd_lite import Tensor
+from autograd_lite import Tensor, primitive
 from autograd_lite.rng import resolve_rng
-from autograd_lite.tensor import Primitive, apply, as_tensor
+from autograd_lite.tensor import as_tensor
 
 from .module import Module, Parameter
 
@@ -91,22 +93,21 @@ def _col2im_forward(cols: np.ndarray, shape: tuple[int, ...], kernel: Pair,
 
 def _im2col_vjp(g: Any, out: Any, x: Any, kernel: Pair, stride: Pair) -> Any:
     """x̄ = col2im(ḡ): each pixel collects the adjoints of every window it appears in."""
-    if isinstance(g, Tensor):
-        return apply(COL2IM, g, shape=tuple(x.shape), kernel=kernel, stride=stride)
-    return _col2im_forward(g, x.shape, kernel, stride)
+    return COL2IM(g, shape=tuple(x.shape), kernel=kernel, stride=stride)
 
 
 def _col2im_vjp(g: Any, out: Any, cols: Any, shape: tuple[int, ...], kernel: Pair,
                 stride: Pair) -> Any:
     """c̄ = im2col(ḡ): col2im is linear and im2col is its adjoint."""
-    if isinstance(g, Tensor):
-        return apply(IM2COL, g, kernel=kernel, stride=stride)
-    return _im2col_forward(g, kernel, stride)
+    return IM2COL(g, kernel=kernel, stride=stride)
 
 
-PAD2D = Primitive("pad2d", _pad2d_forward, _pad2d_vjp)
-IM2COL = Primitive("im2col", _im2col_forward, _im2col_vjp)
-COL2IM = Primitive("col2im", _col2im_forward, _col2im_vjp)
+# Inputs positional, parameters keywords: PAD2D(x, padding=p), IM2COL(x, kernel=k, stride=s),
+# COL2IM(cols, shape=s, kernel=k, stride=s). Given a Tensor they return a Tensor (recorded,
+# shown in diagrams as "pad2d", "im2col", "col2im"); given arrays, the kernel's array.
+PAD2D = primitive(_pad2d_forward, name="pad2d").defvjp(_pad2d_vjp)
+IM2COL = primitive(_im2col_forward, name="im2col").defvjp(_im2col_vjp)
+COL2IM = primitive(_col2im_forward, name="col2im").defvjp(_col2im_vjp)
 
 
 # --- argument checks --------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def _check_fits(x: Tensor, kernel: Pair, padding: Pair, who: str) -> None:
 def pad2d(x: Tensor, padding: IntOrPair) -> Tensor:
     """Zero padding of the last two axes by `padding` (an int or (p_h, p_w)) on each side."""
     p = _pair(padding, "padding", "pad2d", 0)
-    return x if p == (0, 0) else apply(PAD2D, as_tensor(x), padding=p)
+    return x if p == (0, 0) else PAD2D(as_tensor(x), padding=p)
 
 
 def im2col(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair = 1) -> Tensor:
@@ -160,7 +161,7 @@ def im2col(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair = 1) -> Tensor:
     kernel, step = _pair(kernel_size, "kernel_size", who, 1), _pair(stride, "stride", who, 1)
     x = _image(x, who)
     _check_fits(x, kernel, (0, 0), who)
-    return apply(IM2COL, x, kernel=kernel, stride=step)
+    return IM2COL(x, kernel=kernel, stride=step)
 
 
 def col2im(cols: Tensor, shape: tuple[int, int, int, int], kernel_size: IntOrPair,
@@ -176,7 +177,7 @@ def col2im(cols: Tensor, shape: tuple[int, int, int, int], kernel_size: IntOrPai
     if cols.shape != expected:
         raise ValueError(f"col2im: rows of shape {cols.shape} do not match image {shape} with "
                          f"kernel {kernel} and stride {step}: expected {expected}")
-    return apply(COL2IM, cols, shape=shape, kernel=kernel, stride=step)
+    return COL2IM(cols, shape=shape, kernel=kernel, stride=step)
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
@@ -194,7 +195,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
     out_channels, in_channels, kh, kw = weight.shape
     x = _image(x, who, in_channels)
     _check_fits(x, (kh, kw), pad, who)
-    cols = apply(IM2COL, pad2d(x, pad), kernel=(kh, kw), stride=step)
+    cols = IM2COL(pad2d(x, pad), kernel=(kh, kw), stride=step)
     n, oh, ow, k = cols.shape
     y = cols.reshape(n * oh * ow, k) @ weight.reshape(out_channels, k).T  # (N·H_out·W_out, out)
     if bias is not None:
@@ -218,7 +219,7 @@ def max_pool2d(x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = Non
         if (oh * kh, ow * kw) != (h, w):
             x = x[:, :, :oh * kh, :ow * kw]
         return x.reshape(n, c, oh, kh, ow, kw).max(axis=(3, 5))
-    cols = apply(IM2COL, x, kernel=kernel, stride=step)  # (N, H_out, W_out, C·k_h·k_w)
+    cols = IM2COL(x, kernel=kernel, stride=step)  # (N, H_out, W_out, C·k_h·k_w)
     return cols.reshape(n, oh, ow, c, kh * kw).max(axis=-1).transpose(0, 3, 1, 2)
 
 
