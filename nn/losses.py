@@ -14,11 +14,14 @@ Tensors, numpy arrays, lists or numbers; they never need to require grad. Predic
 target must have exactly the same shape: a (N,) target against a (N, 1) prediction raises a
 ValueError naming the loss and both shapes instead of silently broadcasting to (N, N).
 A target array is cast to the prediction's dtype, so float32 models stay float32.
+
+Each elementwise loss is written once, as a term `term(p, t)` in the ops Tensors and Values
+share (`where` with a mask computed from `p.data`: an array for a Tensor, a float for a
+Value), applied to the whole Tensor or to each Value of a list.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -41,6 +44,7 @@ LOG_CLAMP = -100.0  # PyTorch's floor for the logs inside binary_cross_entropy
 
 Prediction = Tensor | Value | Sequence[Value] | np.ndarray
 Loss = Tensor | Value
+Term = Callable[[Any, Any], Any]  # (Tensor, Tensor) -> Tensor and (Value, float) -> Value
 Check = Callable[[np.ndarray, np.ndarray], None]
 
 
@@ -103,39 +107,41 @@ def _value_pair(name: str, pred: Value | Sequence[Any],
     return values, t.reshape(-1)
 
 
-def _mean_loss(name: str, pred: Prediction, target: Any,
-               on_tensors: Callable[[Tensor, Tensor], Tensor],
-               on_value: Callable[[Value, float], Value],
+def _mean_loss(name: str, pred: Prediction, target: Any, term: Term,
                check: Check | None = None) -> Loss:
-    """mean over elements of the elementwise loss, on Tensors or on Values."""
+    """The mean over elements of `term(p, t)`: applied once to the prediction Tensor, or to
+    each Value of a list with its float target."""
     if _is_scalar_graph(pred):
         values, t = _value_pair(name, pred, target)  # type: ignore[arg-type]
         if check is not None:
             check(np.array([v.data for v in values]), t)
-        total = on_value(values[0], float(t[0]))
+        total = term(values[0], float(t[0]))
         for v, ti in zip(values[1:], t[1:].tolist(), strict=True):
-            total = total + on_value(v, ti)
+            total = total + term(v, ti)
         return total * (1.0 / len(values)) if len(values) > 1 else total
     p, t = _tensor_pair(name, pred, target)
     if check is not None:
         check(p.data, t.data)
-    return on_tensors(p, t).mean()
+    return term(p, t).mean()
+
+
+def _mask(p: Tensor | Value, test: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """`test` of p's data as a condition for `where`: a bool array for a Tensor, a Python
+    bool for a Value (`where` on Values takes a Python bool, not a numpy one)."""
+    mask = test(np.asarray(p.data))
+    return mask if mask.ndim else bool(mask)
 
 
 # --- losses ---------------------------------------------------------------------------------------
 
+def _squared_error(p: Any, t: Any) -> Any:
+    d = p - t
+    return d * d
+
+
 def mse_loss(pred: Prediction, target: Any) -> Loss:
     """Mean squared error: mean over all elements of (pred − target)²."""
-
-    def on_tensors(p: Tensor, t: Tensor) -> Tensor:
-        d = p - t
-        return d * d
-
-    def on_value(p: Value, t: float) -> Value:
-        d = p - t
-        return d * d
-
-    return _mean_loss("mse_loss", pred, target, on_tensors, on_value)
+    return _mean_loss("mse_loss", pred, target, _squared_error)
 
 
 def cross_entropy(logits: Any, targets: Any) -> Tensor:
@@ -162,17 +168,23 @@ def _check_probabilities(p: np.ndarray, t: np.ndarray) -> None:
                          "for raw scores use binary_cross_entropy_with_logits")
 
 
-def _clamped_log(p: Tensor) -> Tensor:
-    """max(log p, −100), finite with a finite gradient at p = 0 (and 0 where clamped)."""
-    positive = p.data > 0
-    safe = where(positive, p, 1.0)  # log is never evaluated at 0
-    return where(positive, safe.log(), LOG_CLAMP).clip(LOG_CLAMP, None)
+def _log_above_clamp(p: np.ndarray) -> np.ndarray:
+    """Where log p ≥ −100 (p > 0 first, so log never sees 0)."""
+    positive = p > 0
+    return positive & (np.log(np.where(positive, p, 1)) >= LOG_CLAMP)
 
 
-def _clamped_log_value(p: Value) -> Value:
-    if p.data > 0 and math.log(p.data) >= LOG_CLAMP:
-        return p.log()
-    return Value(LOG_CLAMP)  # clamped: a constant, so the gradient there is 0
+def _clamped_log(p: Any) -> Any:
+    """max(log p, −100) for p ≥ 0: log p where that is at least −100, else the constant −100.
+    Finite at p = 0, with gradient 0 where clamped (a constant, not 0 · 1/p, which is nan
+    where 1/p overflows); log is only evaluated where it is kept."""
+    keep = _mask(p, _log_above_clamp)
+    safe = where(keep, p, 1.0)
+    return where(keep, safe.log(), LOG_CLAMP)
+
+
+def _binary_cross_entropy_term(p: Any, t: Any) -> Any:
+    return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
 
 
 def binary_cross_entropy(probs: Prediction, targets: Any) -> Loss:
@@ -184,15 +196,17 @@ def binary_cross_entropy(probs: Prediction, targets: Any) -> Loss:
     100 per element) and a finite gradient (0 where the clamp is active). Probabilities
     outside [0, 1] raise a ValueError.
     """
-
-    def on_tensors(p: Tensor, t: Tensor) -> Tensor:
-        return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
-
-    def on_value(p: Value, t: float) -> Value:
-        return -(t * _clamped_log_value(p) + (1 - t) * _clamped_log_value(1 - p))
-
-    return _mean_loss("binary_cross_entropy", probs, targets, on_tensors, on_value,
+    return _mean_loss("binary_cross_entropy", probs, targets, _binary_cross_entropy_term,
                       _check_probabilities)
+
+
+def _bce_with_logits_term(x: Any, t: Any) -> Any:
+    """max(x, 0) − x·t + log(1 + e^−|x|), both kinks taken on the x ≥ 0 side, so the
+    gradient at x = 0 is 1 − t − ½ = σ(0) − t."""
+    nonneg = _mask(x, lambda d: d >= 0)
+    positive_part = where(nonneg, x, 0.0)  # max(x, 0)
+    minus_abs = where(nonneg, -x, x)  # −|x|: e^−|x| ≤ 1 never overflows
+    return positive_part - x * t + (minus_abs.exp() + 1).log()
 
 
 def binary_cross_entropy_with_logits(logits: Prediction, targets: Any) -> Loss:
@@ -203,20 +217,8 @@ def binary_cross_entropy_with_logits(logits: Prediction, targets: Any) -> Loss:
     the stable form of −(t·log σ(x) + (1 − t)·log(1 − σ(x))): finite and exact at x = ±1000.
     Its gradient is (σ(x) − t)/N everywhere, x = 0 included (both kinks take the x ≥ 0 side).
     """
-
-    def on_tensors(x: Tensor, t: Tensor) -> Tensor:
-        nonneg = x.data >= 0
-        positive_part = where(nonneg, x, 0.0)  # max(x, 0)
-        minus_abs = where(nonneg, -x, x)  # −|x|
-        return positive_part - x * t + (minus_abs.exp() + 1).log()
-
-    def on_value(x: Value, t: float) -> Value:
-        if x.data >= 0:
-            return x - x * t + ((-x).exp() + 1).log()
-        return (x.exp() + 1).log() - x * t
-
-    return _mean_loss("binary_cross_entropy_with_logits", logits, targets, on_tensors,
-                      on_value)
+    return _mean_loss("binary_cross_entropy_with_logits", logits, targets,
+                      _bce_with_logits_term)
 
 
 def _check_pm1(s: np.ndarray, y: np.ndarray) -> None:
@@ -230,10 +232,7 @@ def hinge_loss(scores: Prediction, y_pm1: Any) -> Loss:
 
         mean(relu(1 − y·s))      (micrograd's SVM loss; relu'(0) = 0 at the margin)
     """
-    return _mean_loss("hinge_loss", scores, y_pm1,
-                      lambda s, y: (1 - y * s).relu(),
-                      lambda s, y: (1 - y * s).relu(),
-                      _check_pm1)
+    return _mean_loss("hinge_loss", scores, y_pm1, lambda s, y: (1 - y * s).relu(), _check_pm1)
 
 
 # --- penalties ------------------------------------------------------------------------------------
@@ -244,20 +243,14 @@ def _penalty(name: str, params: Iterable[Any], term: Callable[[Any], Any]) -> Lo
     if isinstance(params, (Tensor, Value)):
         params = [params]
     total: Any = None
-    kind: type | None = None
     for i, p in enumerate(params):
-        if isinstance(p, Tensor):
-            this: type = Tensor
-            value = term(p).sum()
-        elif isinstance(p, Value):
-            this = Value
-            value = term(p)
-        else:
+        if not isinstance(p, (Tensor, Value)):
             raise TypeError(f"{name}: expected Tensors/Parameters or Values, item {i} is a "
                             f"{type(p).__name__}")
-        if kind is not None and this is not kind:
+        if total is not None and isinstance(p, Tensor) != isinstance(total, Tensor):
             raise TypeError(f"{name}: cannot mix Tensors and Values in one penalty")
-        kind = this
+        value = term(p)
+        value = value.sum() if isinstance(value, Tensor) else value  # a Value is its own sum
         total = value if total is None else total + value
     return Tensor(0.0) if total is None else total
 

@@ -245,6 +245,63 @@ def test_losses_on_lists_of_values_agree_with_tensors(loss, pred, target):
     np.testing.assert_allclose([v.grad for v in values], tensor.grad, rtol=1e-12, atol=1e-15)
 
 
+def _random_point(loss, rng, n):
+    """A prediction and target for `loss`, with its edge cases mixed in: x = 0 and ±1000 for
+    the logits, p = 0, 1 and p where log p < −100 for probabilities, y·s = 1 for hinge."""
+    if loss is binary_cross_entropy:
+        pred = rng.choice([rng.uniform(0, 1), 0.0, 1.0, 1e-60, 1 - 1e-12], size=n,
+                          p=[0.6, 0.1, 0.1, 0.1, 0.1])
+        return pred, rng.uniform(0, 1, n)
+    if loss is hinge_loss:
+        target = rng.choice([-1.0, 1.0], n)
+        pred = np.where(rng.random(n) < 0.2, target, rng.normal(scale=2, size=n))
+        return pred, target
+    pred = np.where(rng.random(n) < 0.3, rng.choice([0.0, 1000.0, -1000.0], n),
+                    rng.normal(scale=3, size=n))
+    return pred, rng.uniform(0, 1, n)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("loss", [mse_loss, binary_cross_entropy,
+                                  binary_cross_entropy_with_logits, hinge_loss])
+def test_each_loss_is_the_same_function_on_values_and_on_a_tensor(loss, seed):
+    """One term serves both paths: same loss and same gradients, at random points."""
+    rng = np.random.default_rng(seed)
+    pred, target = _random_point(loss, rng, 1 + seed)
+    values = [Value(float(p)) for p in pred]
+    on_values = loss(values, target)
+    on_values.backward()
+    tensor = Tensor(pred, requires_grad=True)
+    on_tensor = loss(tensor, target)
+    on_tensor.backward()
+    assert isinstance(on_values, Value) and np.isfinite(on_values.data)
+    assert on_values.data == pytest.approx(on_tensor.item(), rel=1e-12)
+    np.testing.assert_allclose([v.grad for v in values], tensor.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_binary_cross_entropy_gradient_is_zero_where_the_log_is_clamped_on_both_paths():
+    """At p = 0 and 1, and where 1/p overflows (p = 1e-320), the clamped log is a constant:
+    gradient exactly 0, never 0·inf = nan."""
+    p, t = np.array([0.0, 1e-50, 1e-320, 1.0]), np.array([1.0, 1.0, 1.0, 0.0])
+    tensor = Tensor(p, requires_grad=True)
+    values = [Value(x) for x in p]
+    with np.errstate(all="raise"):
+        on_tensor, on_values = binary_cross_entropy(tensor, t), binary_cross_entropy(values, t)
+        on_tensor.backward()
+        on_values.backward()
+    assert on_tensor.item() == pytest.approx(100.0) and on_values.data == pytest.approx(100.0)
+    np.testing.assert_array_equal(tensor.grad, 0.0)
+    assert [v.grad for v in values] == [0.0] * 4
+
+
+def test_bce_with_logits_on_values_at_zero_and_plus_minus_1000():
+    x, t = [Value(0.0), Value(1000.0), Value(-1000.0)], [1.0, 0.0, 0.0]
+    loss = binary_cross_entropy_with_logits(x, t)
+    loss.backward()
+    assert loss.data == pytest.approx((math.log(2) + 1000.0 + 0.0) / 3)
+    assert [v.grad for v in x] == pytest.approx([(0.5 - 1) / 3, 1 / 3, 0.0], abs=1e-15)
+
+
 def test_loss_on_a_single_value():
     s = Value(0.25)
     loss = hinge_loss(s, -1)
