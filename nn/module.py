@@ -4,18 +4,24 @@ A Module registers, in the order they are assigned, the Parameters, sub-Modules 
 (non-learnable arrays such as batch-norm statistics) set as its attributes. From that one
 registry come `parameters()`, `named_parameters()`, `state_dict()`, `train()`/`eval()` and the
 `repr` tree; walks over the module tree are iterative and deterministic (PyTorch's order).
+
+A module's state is a list of named entries (`StateEntry`: read an array, store a checked
+one), from `_state_entries()`; Parameters and buffers are entries, and a module whose state
+is held otherwise (the scalar modules' Values) adds its own there. `state_dict` and
+`load_state_dict` work on entries only, so names, shapes and dtypes are checked in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_lite import Tensor
 
-__all__ = ["Module", "ModuleList", "Parameter", "Sequential"]
+__all__ = ["Module", "ModuleList", "Parameter", "Sequential", "StateEntry"]
 
 
 class Parameter(Tensor):
@@ -28,6 +34,22 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class StateEntry(NamedTuple):
+    """One named array of a module's state.
+
+    `get()` returns the current array (`state_dict` saves a copy; its shape and dtype are what
+    loading expects); `set(array)` stores an array already checked to have that shape and cast
+    to that dtype. A loaded array must have the same dtype kind (float, int, bool) as the
+    current one, or with `any_real` any real dtype. `source` is the object the entry reads
+    (a Parameter): an object shared by several modules is saved once, under its first name.
+    """
+
+    get: Callable[[], np.ndarray]
+    set: Callable[[np.ndarray], None]
+    any_real: bool = False
+    source: object = None
 
 
 class Module:
@@ -132,57 +154,60 @@ class Module:
         return self.train(False)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter's and buffer's array by dotted name: module by module,
-        each one's parameters then its buffers (PyTorch's order)."""
-        state = {}
-        for name, (module, attr) in self._state_targets().items():
-            value = getattr(module, attr)
-            state[name] = np.array(value.data if isinstance(value, Tensor) else value, copy=True)
-        return state
+        """Copies of every state array by dotted name: module by module, each one's
+        parameters then its buffers (PyTorch's order)."""
+        return {name: np.array(entry.get(), copy=True)
+                for name, entry in self._named_state_entries().items()}
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
         """Set parameters and buffers from `state`. Every name, shape and dtype is checked
         before anything changes: a bad state leaves the module as it was."""
-        targets = self._state_targets()
-        missing = [name for name in targets if name not in state]
-        unexpected = [name for name in state if name not in targets]
+        entries = self._named_state_entries()
+        missing = [name for name in entries if name not in state]
+        unexpected = [name for name in state if name not in entries]
         if strict and (missing or unexpected):
             raise KeyError(f"load_state_dict: {type(self).__name__} state mismatch: missing "
                            f"{missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
         arrays = {}
-        for name, (module, attr) in targets.items():
+        for name, entry in entries.items():
             if name not in state:
                 continue
-            current = getattr(module, attr)
-            current = current.data if isinstance(current, Tensor) else np.asarray(current)
-            value = np.asarray(state[name])
+            current, value = entry.get(), np.asarray(state[name])
             if value.shape != current.shape:
                 raise ValueError(f"load_state_dict: {name!r} has shape {value.shape}, the "
                                  f"module expects {current.shape}")
-            if value.dtype.kind != current.dtype.kind:
+            if entry.any_real and value.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {name!r} has dtype {value.dtype}, expected "
+                                "real numbers")
+            if not entry.any_real and value.dtype.kind != current.dtype.kind:
                 raise TypeError(f"load_state_dict: {name!r} has dtype {value.dtype}, the "
                                 f"module expects {current.dtype}")
             arrays[name] = value.astype(current.dtype, copy=True)
         for name, value in arrays.items():
-            module, attr = targets[name]
-            current = getattr(module, attr)
-            if isinstance(current, Tensor):
-                current.data = value
-            else:
-                object.__setattr__(module, attr, value)
+            entries[name].set(value)
 
-    def _state_targets(self) -> dict[str, tuple[Module, str]]:
-        """Dotted name → (owning module, attribute) for every parameter and buffer."""
-        targets: dict[str, tuple[Module, str]] = {}
+    def _state_entries(self) -> Iterator[tuple[str, StateEntry]]:
+        """This module's own state (not its children's): each Parameter, then each buffer.
+        A module that holds state otherwise yields more entries here."""
+        for attr, p in self._parameters.items():
+            yield attr, StateEntry(partial(getattr, p, "data"), partial(setattr, p, "data"),
+                                   source=p)
+        for attr in self._buffers:  # always an ndarray (see __setattr__)
+            yield attr, StateEntry(partial(getattr, self, attr),
+                                   partial(object.__setattr__, self, attr))
+
+    def _named_state_entries(self) -> dict[str, StateEntry]:
+        """Dotted name → entry, over this module and every descendant."""
+        entries: dict[str, StateEntry] = {}
         seen: set[int] = set()
         for prefix, module in self.named_modules():
-            for attr, p in module._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    targets[f"{prefix}.{attr}" if prefix else attr] = (module, attr)
-            for attr in module._buffers:
-                targets[f"{prefix}.{attr}" if prefix else attr] = (module, attr)
-        return targets
+            for name, entry in module._state_entries():
+                if entry.source is not None:
+                    if id(entry.source) in seen:
+                        continue
+                    seen.add(id(entry.source))
+                entries[f"{prefix}.{name}" if prefix else name] = entry
+        return entries
 
     # --- calling and printing -----------------------------------------------------------------
 

@@ -13,16 +13,19 @@ returns a single Value instead of a list.
 
 The parameters are Values, not Tensors, so these modules override `Module`'s bookkeeping:
 `parameters()` is a list of Values (micrograd's), `named_parameters()` names each Value
-("layers.0.neurons.1.w.0", "layers.0.neurons.1.b"), `zero_grad()` sets every grad to None,
-and `state_dict()` / `load_state_dict()` map one name per weight vector or bias
-("layers.0.neurons.1.w", "layers.0.neurons.1.b") to float64 arrays. Sub-modules are
-registered, so `train()`, `eval()` and `named_modules()` work as for any Module.
+("layers.0.neurons.1.w.0", "layers.0.neurons.1.b"), and `zero_grad()` sets every grad to
+None. Their state is `Module`'s: each weight vector or bias is one state entry
+(`_state_entries`), so `state_dict()` / `load_state_dict()` (and `nn.save` / `nn.load`) map
+"layers.0.neurons.1.w", "layers.0.neurons.1.b" to float64 arrays, checked as for any Module
+(any real dtype loads, cast to float64). Sub-modules are registered, so `train()`, `eval()`
+and `named_modules()` work as for any Module.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,7 +33,7 @@ import numpy as np
 from autograd_lite import Value
 from autograd_lite.rng import resolve_rng
 
-from .module import Module, ModuleList
+from .module import Module, ModuleList, StateEntry
 
 __all__ = ["Neuron", "Layer", "MLP"]
 
@@ -69,45 +72,28 @@ class _ScalarModule(Module):
         for v in self.parameters():
             v.grad = None
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Weight vectors (shape (nin,)) and biases (shape ()) as float64 array copies."""
-        return {name: _group_array(group) for name, group in self._named_groups()}
-
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Set the parameters from `state`. Names and shapes are all checked first: a bad
-        state leaves the module unchanged."""
-        groups = dict(self._named_groups())
-        missing = [name for name in groups if name not in state]
-        unexpected = [name for name in state if name not in groups]
-        if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict: {type(self).__name__} state mismatch: missing "
-                           f"{missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
-        arrays: dict[str, np.ndarray] = {}
-        for name, group in groups.items():
-            if name not in state:
-                continue
-            value = np.asarray(state[name])
-            expected = _group_array(group).shape
-            if value.shape != expected:
-                raise ValueError(f"load_state_dict: {name!r} has shape {value.shape}, the "
-                                 f"module expects {expected}")
-            if value.dtype.kind not in "biuf":
-                raise TypeError(f"load_state_dict: {name!r} has dtype {value.dtype}, expected "
-                                "real numbers")
-            arrays[name] = value.astype(np.float64)
-        for name, value in arrays.items():
-            group = groups[name]
-            if isinstance(group, Value):
-                group.data = float(value)
-            else:
-                for v, x in zip(group, value.tolist(), strict=True):
-                    v.data = float(x)
+    def _state_entries(self) -> Iterator[tuple[str, StateEntry]]:
+        """Module's entries, then one per group: a weight vector (shape (nin,)) or a bias
+        (shape ()) as a float64 array."""
+        yield from super()._state_entries()
+        for name, group in self._groups():
+            yield name, StateEntry(partial(_group_array, group), partial(_set_group, group),
+                                   any_real=True)
 
 
 def _group_array(group: Group) -> np.ndarray:
     if isinstance(group, Value):
         return np.array(group.data, dtype=np.float64)
     return np.array([v.data for v in group], dtype=np.float64)
+
+
+def _set_group(group: Group, array: np.ndarray) -> None:
+    """Store a checked float64 array (shaped like `_group_array(group)`) into the Values."""
+    if isinstance(group, Value):
+        group.data = float(array)
+    else:
+        for v, x in zip(group, array.tolist(), strict=True):
+            v.data = float(x)
 
 
 class _ModuleList(ModuleList):

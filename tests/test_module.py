@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor
-from nn.module import Module, Parameter, Sequential
+from nn.module import Module, Parameter, Sequential, StateEntry
 
 
 class Affine(Module):
@@ -135,6 +135,42 @@ def test_reassigned_buffer_stays_a_buffer():
     m = WithBuffer()
     m.count = m.count + 1
     assert m.state_dict()["count"] == 1.0
+
+
+def test_a_shared_parameter_is_saved_once_under_its_first_name():
+    a, b = Affine(2, 2), Affine(2, 2)
+    b.weight = a.weight
+    tied = Sequential(a, b)
+    assert list(tied.state_dict()) == ["0.weight", "0.bias", "1.bias"]
+    tied.load_state_dict({**tied.state_dict(), "0.weight": np.full((2, 2), 3.0)})
+    assert np.all(b.weight.data == 3.0)
+
+
+class WithTemperature(Affine):
+    """State held outside Parameters and buffers: a plain float, added as a state entry."""
+
+    def __init__(self) -> None:
+        super().__init__(2, 1)
+        self.temperature = 1.0
+
+    def _state_entries(self):
+        yield from super()._state_entries()
+        yield "temperature", StateEntry(lambda: np.array(self.temperature),
+                                        lambda a: setattr(self, "temperature", float(a)))
+
+
+def test_a_state_entry_is_saved_and_loaded_with_the_same_checks_as_parameters():
+    m = Sequential(WithTemperature())
+    assert list(m.state_dict()) == ["0.weight", "0.bias", "0.temperature"]
+    state = {**m.state_dict(), "0.temperature": np.array(0.5)}
+    m.load_state_dict(state)
+    assert m[0].temperature == 0.5
+    for bad, error, text in ((np.ones(2), ValueError, r"'0.temperature' has shape \(2,\)"),
+                             (np.array(1), TypeError, "dtype int64, the module expects "
+                                                      "float64")):
+        with pytest.raises(error, match=text):
+            m.load_state_dict({**state, "0.weight": np.zeros((1, 2)), "0.temperature": bad})
+        assert m[0].temperature == 0.5 and np.all(m[0].weight.data == 0.5)  # nothing changed
 
 
 def test_repr_is_an_indented_tree():

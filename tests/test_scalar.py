@@ -149,6 +149,36 @@ def test_load_state_dict_checks_everything_first():
         model.load_state_dict(missing)
 
 
+def test_load_state_dict_casts_any_real_dtype_and_rejects_others_changing_nothing():
+    model = MLP(2, [1], rng=rng())
+    state = model.state_dict()
+    model.load_state_dict({"layers.0.neurons.0.w": np.array([1, -2]),
+                           "layers.0.neurons.0.b": np.array(True)})
+    assert [p.data for p in model.parameters()] == [1.0, -2.0, 1.0]
+    assert all(a.dtype == np.float64 for a in model.state_dict().values())
+    with pytest.raises(TypeError, match=r"'layers\.0\.neurons\.0\.b' has dtype complex128, "
+                                        "expected real numbers"):
+        model.load_state_dict({**state, "layers.0.neurons.0.b": np.array(1j)})
+    assert [p.data for p in model.parameters()] == [1.0, -2.0, 1.0]
+
+
+def test_a_scalar_network_inside_a_module_saves_and_loads_under_prefixed_names(tmp_path):
+    from nn.serialize import load, save
+
+    class Holder(Module):
+        def __init__(self, seed: int) -> None:
+            super().__init__()
+            self.net = MLP(2, [2, 1], rng=rng(seed))
+
+    a, b = Holder(1), Holder(2)
+    assert list(a.state_dict())[:2] == ["net.layers.0.neurons.0.w", "net.layers.0.neurons.0.b"]
+    load(b, save(a, tmp_path / "holder.npz"))
+    assert [p.data for p in b.net.parameters()] == [p.data for p in a.net.parameters()]
+    mlp = MLP(2, [2, 1], rng=rng(3))
+    load(mlp, save(a.net, tmp_path / "mlp.npz"))  # nn.save / nn.load of a bare scalar MLP
+    assert mlp([0.3, -0.7]).data == a.net([0.3, -0.7]).data
+
+
 def test_draw_graph_of_one_neuron_shows_the_labels():
     neuron = Neuron(2, rng=rng())
     out = neuron([Value(1.0, label="x0"), Value(2.0, label="x1")])
