@@ -50,7 +50,7 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     """Elementwise `a` where `cond` is true, else `b` (no gradient to `cond`). With Values,
     `cond` is one bool and the chosen operand comes back (a number as a constant Value)."""
     if isinstance(a, Value) or isinstance(b, Value):
-        chosen = a if bool(getattr(cond, "data", cond)) else b
+        chosen = a if bool(cond.data if isinstance(cond, Value) else cond) else b
         return chosen if isinstance(chosen, Value) else _lift(chosen)
     inputs, params = OPS["where"].front(as_tensor, cond, a, b)
     return apply(OPS["where"].prim, *inputs, **params)
