@@ -126,10 +126,9 @@ def _mean_loss(name: str, pred: Prediction, target: Any, term: Term,
 
 
 def _mask(p: Tensor | Value, test: Callable[[np.ndarray], np.ndarray]) -> Any:
-    """`test` of p's data as a condition for `where`: a bool array for a Tensor, a Python
-    bool for a Value (`where` on Values takes a Python bool, not a numpy one)."""
-    mask = test(np.asarray(p.data))
-    return mask if mask.ndim else bool(mask)
+    """`test` of p's data as a condition for `where`: a bool array for a Tensor, a 0-d one
+    for a Value (masks are constants of the derivative: computed on the raw values)."""
+    return test(np.asarray(p.data))
 
 
 # --- losses ---------------------------------------------------------------------------------------
