@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Primitive, apply
+from .gradmode import is_grad_enabled
 from .graph import Node
 from .tensor import Tensor, as_tensor
 
@@ -41,21 +42,27 @@ class CustomOp:
     def __init__(self, forward: Callable[..., Any], name: str | None = None) -> None:
         self.forward = forward
         self.name = name or getattr(forward, "__name__", "custom")
-        self.prim = Primitive(self.name, forward)  # no VJP yet: calls on graphs are refused
+        # no VJP yet: calls on graphs are refused; `floating=False`: an integer output is a
+        # constant (it has no gradient), checked per call as the op is the user's
+        self.prim = Primitive(self.name, forward, floating=False)
         functools.update_wrapper(self, forward)
 
     def defvjp(self, *vjps: Callable[..., Any], joint: Callable[..., Any] | None = None
                ) -> CustomOp:
         """Give one VJP per input, `vjp(g, out, *inputs, **params) -> input's adjoint`, or a
         `joint` VJP returning every input's adjoint at once. Returns the op."""
-        self.prim = Primitive(self.name, self.forward, *vjps, joint=joint)
+        self.prim = Primitive(self.name, self.forward, *vjps, joint=joint, floating=False)
         return self
 
     def __call__(self, *inputs: Any, **params: Any) -> Any:
         like = next((x for x in inputs if isinstance(x, Tensor)), None)
         if like is None:  # no Tensor: the plain forward (what a VJP on arrays calls)
             return self.forward(*inputs, **params)
-        if not self.prim.vjps and self.prim.joint is None and any(
+        vjps = self.prim.vjps
+        if vjps and len(vjps) != len(inputs):
+            raise TypeError(f"{self.name}: called with {len(inputs)} input(s) but defvjp gave "
+                            f"{len(vjps)} VJP(s); give one per input (or a joint VJP)")
+        if not vjps and self.prim.joint is None and is_grad_enabled() and any(
                 isinstance(x, Tensor) and x.requires_grad for x in inputs):
             raise TypeError(f"{self.name}: called on a tensor that requires grad, but no VJP "
                             f"is defined; call {self.name}.defvjp(...) first")
@@ -149,7 +156,8 @@ class Function:
             raise TypeError(f"{cls.__name__}.apply: give at least one Tensor or array input")
         constants = tuple(None if is_input else a for a, is_input in zip(args, where,
                                                                          strict=True))
-        ctx = Context(tuple(t.requires_grad for t in inputs))
+        # one flag per positional argument, as PyTorch (and as backward returns gradients)
+        ctx = Context(tuple(isinstance(a, Tensor) and a.requires_grad for a in args))
         return apply(cls._prim, *inputs, ctx=ctx, layout=(where, constants), kwargs=kwargs)
 
 
@@ -163,7 +171,12 @@ def _arguments(inputs: Sequence[Any], layout: tuple[tuple[bool, ...], tuple[Any,
 def _run_forward(cls: type[Function], *arrays: Any, ctx: Context,
                  layout: tuple[tuple[bool, ...], tuple[Any, ...]], kwargs: dict[str, Any]
                  ) -> Any:
-    return cls.forward(ctx, *_arguments(arrays, layout), **kwargs)
+    out = cls.forward(ctx, *_arguments(arrays, layout), **kwargs)
+    if not isinstance(out, np.ndarray):  # numpy returns scalars from 0-d math: the engine
+        array = np.asarray(out)          # keeps this array, so a saved `out` must be it too
+        ctx._saved = tuple(array if a is out else a for a in ctx._saved)
+        out = array
+    return out
 
 
 def _run_backward(cls: type[Function], g: Any, out: Any, *inputs: Any, ctx: Context,

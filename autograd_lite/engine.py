@@ -161,6 +161,10 @@ def _pull_back(node: Any, g: Any) -> None:
         out, inputs = node, node._parents
     if prim.joint is not None:
         grads = prim.joint(g, out, *inputs, **params)
+        if len(grads) != len(inputs):
+            raise ValueError(f"backward of {prim.name}: the joint VJP returned {len(grads)} "
+                             f"adjoint(s) for {len(inputs)} input(s); return one per input "
+                             "(None for an input without a gradient)")
         for i, parent in enumerate(node._parents):
             if parent.requires_grad:
                 _add(parent, fit(grads[i], parent, prim, i), g)
@@ -171,13 +175,19 @@ def _pull_back(node: Any, g: Any) -> None:
             gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
             data = parent._data
             if type(gi) is not _ndarray or gi.dtype is not data.dtype or gi.shape != data.shape:
-                gi = fit(gi, parent, prim, prim.vjps.index(vjp))  # the common case fits as is
+                gi = fit(gi, parent, prim, _position(node, parent, vjp))  # rare: fit it
                 if gi is None:
                     continue
             if parent._retains_grad:
                 gi = _owned(gi, g)
             a = parent._adjoint  # `_add`, inlined: this loop is the engine's hot spot
             parent._adjoint = gi if a is None else a + gi
+
+
+def _position(node: Any, parent: Any, vjp: Any) -> int:
+    """Which input of `node` the pair (parent, vjp) is, for error messages."""
+    return next(i for i, pair in enumerate(zip(node._parents, node._prim.vjps))  # noqa: B905
+                if pair[0] is parent and pair[1] is vjp)
 
 
 def _add(parent: Any, gi: Any, g: Any) -> None:
