@@ -36,7 +36,7 @@ from . import gradmode, heap
 from .gradmode import _mode, _set_mode
 from .graph import FREED, Node, next_seq, toposort
 
-__all__ = ["Primitive", "apply", "record_scalar", "backward", "seed_for"]
+__all__ = ["Primitive", "apply", "record_scalar", "backward", "seed_for", "mark_changed", "version"]
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -146,6 +146,55 @@ def op_error(op: str, arrays: Sequence[np.ndarray], e: Exception) -> Exception:
         described = ", ".join(f"{s} {a.dtype}" for s, a in zip(shapes, arrays, strict=True))
         message = f"{message} (inputs: {described})"
     return type(e)(f"{op}: {message}")
+
+
+# --- in-place changes: version counters ----------------------------------------------------------
+
+# The creation number of the latest in-place change anywhere (0: none yet). An in-place change
+# takes a number from the same counter as recorded ops, so "x changed after op N recorded it"
+# is `change > N._seq`: recording an op costs nothing extra, and a backward pass checks only
+# the ops recorded before the latest change (`_check_versions`).
+_last_change = 0
+
+
+def mark_changed(t: Any, op: str) -> None:
+    """Note that tensor `t`'s values are about to change in place by `op`: its version goes
+    up by one (`t._changes` lists every change as (number, op name))."""
+    global _last_change
+    seq = next_seq()
+    changes = getattr(t, "_changes", None)  # the slot stays unset until the first change
+    if changes is None:
+        t._changes = changes = []
+    changes.append((seq, op))
+    _last_change = seq
+
+
+def version(t: Any) -> int:
+    """How many times `t` was changed in place (PyTorch's `_version`)."""
+    return len(getattr(t, "_changes", None) or ())
+
+
+def _check_versions(order: list[Any]) -> None:
+    """Refuse a backward through an op whose input (or output) changed in place after the op
+    recorded it: its VJP would read the new values (a silently wrong gradient), or the
+    adjoint would be routed through the change. `order` is sorted by creation number."""
+    for node in order:
+        if node._seq >= _last_change:
+            return  # recorded after every change
+        if not node._parents or node._rule is FREED:
+            continue
+        for t in (*node._parents, node):
+            changes = getattr(t, "_changes", None)
+            if changes and changes[-1][0] > node._seq:
+                saved = sum(1 for seq, _ in changes if seq < node._seq)
+                what = "its output" if t is node else "an input"
+                raise RuntimeError(
+                    f"backward of {node._op}: {what} of shape {t._data.shape} "
+                    f"{t._data.dtype} that {node._op} saved was changed in place by "
+                    f"{changes[-1][1]} afterwards: it is at version {len(changes)}, "
+                    f"{node._op} saved version {saved}. Compute the in-place change on a "
+                    "copy (x = x + 1 instead of x += 1), or recompute the forward pass after "
+                    "changing it")
 
 
 # --- one node's share of the sweep: VJPs, fitted to the inputs -----------------------------------
@@ -302,6 +351,8 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     order: list[Node] = []
     try:
         order = toposort(root)
+        if _last_change and root._numbered:  # some tensor was changed in place: check
+            _check_versions(order)
         stop: frozenset[Node] = frozenset()
         if inputs is not None:
             order, stop = _paths_to(order, inputs)

@@ -1,6 +1,6 @@
 """The module-level functions, one per op of the table: `autograd_lite.exp(x)`, `sum(t, axis)`.
 
-Each is generated from its declaration in `ops.py` (`_function`): the op's argument checks,
+Each is generated from its declaration in `ops/` (`_function`): the op's argument checks,
 then the engine's `apply`. A `Value` argument goes to the Value method of the same op, so
 `exp(v)` is `v.exp()` for scalars and tensors alike; arrays and numbers become constant
 Tensors. Composites (`var`, `swapaxes`) call their composition.

@@ -1,4 +1,4 @@
-"""How an op is declared: `Op`, one row of the op table (`ops.py`), and the dual math its
+"""How an op is declared: `Op`, one row of the op table (`ops/`), and the dual math its
 derivatives are written in.
 
 A declaration holds everything about an op in one place: its name, its numpy forward, its
@@ -29,7 +29,7 @@ import numpy as np
 from .engine import Primitive, apply
 from .graph import Node
 
-__all__ = ["Op", "KINDS", "dual", "piecewise", "is_node"]
+__all__ = ["Op", "KINDS", "dual", "piecewise", "is_node", "pair_front", "ieee", "as_function"]
 
 KINDS = ("unary", "binary", "reduction", "shape", "linalg", "selection", "loss", "composite",
          "internal")
@@ -162,13 +162,16 @@ class Op:
         return f"Op({self.name!r}, {self.kind!r})"
 
 
+def pair_front(lift: Callable[..., Any], x: Any, y: Any) -> Any:
+    """Two inputs as nodes: a number takes the dtype of the node beside it."""
+    if is_node(x):
+        return (x, lift(y, x)), {}
+    return (lift(x, y if is_node(y) else None), y if is_node(y) else lift(y)), {}
+
+
 def _default_front(kind: str, params: Callable[..., dict[str, Any]] | None) -> Callable[..., Any]:
     if kind == "binary":
-        def front_binary(lift: Callable[..., Any], x: Any, y: Any) -> Any:
-            if is_node(x):
-                return (x, lift(y, x)), {}
-            return (lift(x, y if is_node(y) else None), y if is_node(y) else lift(y)), {}
-        return front_binary
+        return pair_front
 
     def front(lift: Callable[..., Any], x: Any, *args: Any, **kwargs: Any) -> Any:
         x = lift(x)

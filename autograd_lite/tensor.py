@@ -2,7 +2,7 @@
 
 This file holds the class: construction and dtype rules, attributes and `backward`. Its op
 methods and Python operators are not written here: each is generated from the op's
-declaration in `ops.py` (`_method`, at the end of this file), and records through the
+declaration in `ops/` (`_method`, at the end of this file), and records through the
 engine (`engine.apply`).
 
 dtype rules: numpy arrays keep their dtype (float64 stays float64, float32 stays float32,
@@ -21,8 +21,9 @@ import numpy as np
 
 from . import engine
 from .engine import apply
+from .gradmode import is_grad_enabled
 from .graph import FREED, Node
-from .ops import OPS, Op
+from .ops import OPS, Op, index_of
 
 __all__ = ["Tensor", "as_tensor"]
 
@@ -76,15 +77,16 @@ def _number_dtype(x: bool | int | float, like: Tensor | None) -> Any:
 
 
 def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    """`x` as a Tensor: Tensors pass through; arrays and numpy scalars are wrapped as they
-    are (no copy); Python numbers get the dtype `_number_dtype` picks."""
+    """`x` as a Tensor: Tensors pass through; an array is copied (an op keeps its operands
+    for backward: a later change to the caller's array must not change a gradient), numpy
+    scalars kept; Python numbers get the dtype `_number_dtype` picks."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (np.ndarray, np.generic)):
         if x.dtype.kind not in _ACCEPTED_KINDS:
             raise TypeError(f"expected numbers (bool, int or float), got an array of dtype "
                             f"{x.dtype}")
-        return _constant(np.asarray(x))
+        return _constant(np.array(x) if type(x) is np.ndarray else np.asarray(x))
     if isinstance(x, (bool, int, float)):
         return _constant(np.asarray(x, dtype=_number_dtype(x, like)))
     raise TypeError(f"expected a Tensor, numpy array or number, got {type(x).__name__}")
@@ -102,7 +104,10 @@ class Tensor(Node):
     # `_prim` and `_params` (set only on recorded tensors) are the primitive and its keyword
     # parameters. Three slots rather than one tuple: one object less per op for the cyclic
     # collector to scan.
-    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq", "_prim", "_params")
+    # `_changes` (unset until the first in-place change) lists this tensor's in-place
+    # changes: its version counter (`engine.mark_changed`).
+    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq", "_prim", "_params",
+                 "_changes")
     _numbered = True  # see Node; `_seq` is set by `apply` (0 for leaves)
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ (keeps the graph)
     __hash__ = Node.__hash__  # identity hash, although `==` is elementwise
@@ -244,6 +249,33 @@ class Tensor(Node):
         """The axes reversed (`transpose()`)."""
         return self.transpose()
 
+    @property
+    def _version(self) -> int:
+        """How many times this tensor was changed in place (PyTorch's name)."""
+        return engine.version(self)
+
+    # --- in place ---------------------------------------------------------------------------
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value` (ints, slices, masks, int arrays): see `_change_in_place`."""
+        v = value if isinstance(value, Tensor) else as_tensor(value, self)
+        _change_in_place(self, OPS["setitem"], "t[index] = value", v, index=index_of(index))
+
+    def fill_(self, value: Any) -> Tensor:
+        """Every element set to `value`, in place (no gradient reaches the old values)."""
+        self[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        """Every element set to 0, in place."""
+        return self.fill_(0)
+
+    def copy_(self, src: Any) -> Tensor:
+        """The values of `src` (broadcast to this shape) copied in, in place; under grad mode
+        the gradient flows to `src`."""
+        self[...] = src
+        return self
+
     # what the engine and the op table need of a front end: the class of op results, and
     # how to make a constant of it (`like` chooses a Python number's dtype)
     @staticmethod
@@ -313,6 +345,68 @@ def _operators(op: Op, name: str, reflected: str | None) -> None:
         setattr(Tensor, reflected, backward)
 
 
+def _change_in_place(t: Tensor, op: Op, name: str, *others: Tensor, **params: Any) -> Tensor:
+    """Change `t`'s array in place to `op(t, *others)`, PyTorch's way, and count a version.
+
+    With grad mode on, a leaf that requires grad refuses (its gradient would be lost); if `t`
+    or an operand requires grad, the change is recorded: `t` keeps its identity and its array,
+    its previous history moves to a copy of its old values, and `t` becomes the output of
+    `op`, so gradients flow through the change. Otherwise (under `no_grad`, or with nothing
+    that requires grad) the array is simply overwritten. Either way a backward through an op
+    recorded before the change raises (`engine._check_versions`).
+    """
+    recording = is_grad_enabled()
+    if recording and t.requires_grad and not t._parents:
+        raise RuntimeError(f"{name}: a leaf tensor that requires grad cannot be changed in place "
+                           "while grad mode is on (its gradient would be lost); update it "
+                           "under `with no_grad():`, or through `.data`")
+    if recording and (t.requires_grad or any(o.requires_grad for o in others)):
+        old = _new(Tensor)  # t's history until now, on a copy of its values
+        for slot in ("_parents", "_op", "_rule", "_seq", "_prim", "_params", "_grad",
+                     "requires_grad", "_adjoint", "label"):
+            if hasattr(t, slot):
+                setattr(old, slot, getattr(t, slot))
+        old._data, old._retains_grad = t._data.copy(), False
+        engine.mark_changed(t, name)
+        out = apply(op.prim, old, *others, **params)
+        _write(t, out._data, name)
+        t._parents, t._op, t._rule, t._seq = out._parents, out._op, out._rule, out._seq
+        t._prim, t._params, t.requires_grad = out._prim, out._params, True
+        return t
+    result = op.prim.forward(t._data, *(o._data for o in others), **params)
+    engine.mark_changed(t, name)
+    _write(t, result, name)
+    return t
+
+
+def _write(t: Tensor, values: np.ndarray, name: str) -> None:
+    """`t`'s array overwritten with `values` (same shape; the dtype kept)."""
+    if values.shape != t._data.shape:
+        raise ValueError(f"{name}: the result has shape {values.shape}, which does not fit "
+                         f"the tensor's shape {t._data.shape} (an in-place op cannot change it)")
+    try:
+        np.copyto(t._data, values, casting="same_kind")
+    except TypeError:
+        raise TypeError(f"{name}: the result has dtype {values.dtype}, which cannot be stored "
+                        f"in a tensor of dtype {t._data.dtype} in place") from None
+
+
+def _in_place_method(op: Op, name: str) -> Callable[..., Any]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        other = other if isinstance(other, Tensor) else as_tensor(other, self)
+        return _change_in_place(self, op, name, other)
+
+    method.__name__ = method.__qualname__ = name  # the name errors show (`add_`, `+=`)
+    method.__doc__ = f"In place: {op.doc}"
+    return method
+
+
+def _clamp_(self: Tensor, lo: Any = None, hi: Any = None) -> Tensor:
+    """In place: clip to [lo, hi] (PyTorch's `clamp_`)."""
+    inputs, params = OPS["clip"].front(as_tensor, self, lo, hi)
+    return _change_in_place(self, OPS["clip"], "clamp_", **params)
+
+
 # Python's operator names for the ops that have one (a front-end concern, not the op's)
 _OPERATORS = {"add": ("__add__", "__radd__"), "sub": ("__sub__", "__rsub__"),
               "mul": ("__mul__", "__rmul__"), "div": ("__truediv__", "__rtruediv__"),
@@ -326,6 +420,11 @@ for _op in OPS.values():
         setattr(Tensor, _op.method, _method(_op))
     if _op.name in _OPERATORS:
         _operators(_op, *_OPERATORS[_op.name])
+for _name, _iname, _symbol in (("add", "__iadd__", "+="), ("sub", "__isub__", "-="),
+                               ("mul", "__imul__", "*="), ("div", "__itruediv__", "/=")):
+    setattr(Tensor, f"{_name}_", _in_place_method(OPS[_name], f"{_name}_"))
+    setattr(Tensor, _iname, _in_place_method(OPS[_name], _symbol))
+Tensor.clamp_ = _clamp_  # type: ignore[attr-defined]
 Tensor.__neg__ = lambda self: apply(OPS["neg"].prim, self)  # type: ignore[method-assign]
 Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
 Tensor.__getitem__ = _method(OPS["getitem"])  # type: ignore[method-assign]

@@ -7,7 +7,7 @@ written with `+`, `*` and `**`, so a diagram shows the elementary ops that were 
 
 The elementwise functions (`exp log tanh sigmoid relu sin cos sqrt abs leaky_relu clip`) are
 not written here: each is generated (`_unary`, at the end of this file) from its declaration
-in `ops.py`, the same one the Tensor op comes from, so a Value and a Tensor compute the same
+in `ops/`, the same one the Tensor op comes from, so a Value and a Tensor compute the same
 function and derivative. `+`, `*` and `**` are written out for speed (they are most of a
 scalar network's ops) and are checked against their declarations by the tests.
 

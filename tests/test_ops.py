@@ -171,6 +171,18 @@ def np_scatter(g: np.ndarray, index: Any, shape: Shape) -> np.ndarray:
     return z
 
 
+def assigned(x: Tensor, index: Any, y: Tensor) -> Tensor:
+    h = x * 1.0
+    h[index] = y
+    return h
+
+
+def np_assigned(x: np.ndarray, index: Any, y: np.ndarray) -> np.ndarray:
+    h = x.copy()
+    h[index] = y
+    return h
+
+
 def cond_like(*shapes: Shape) -> np.ndarray:
     """A fixed boolean pattern with the broadcast shape of `shapes`."""
     shape = np.broadcast_shapes(*shapes)
@@ -367,6 +379,13 @@ OPS: list[Op] = [
     Op("scatter(x, (slice(None), 1), (3, 4))", "scatter",
        lambda x: apply(ops.SCATTER.prim, x, index=(slice(None), 1), shape=(3, 4)),
        lambda x: np_scatter(x, (slice(None), 1), (3, 4)), (((3,),), (strided(3),))),
+    # item assignment, recorded: `h[index] = y` on an interior tensor
+    Op("h = x * 1; h[1:3] = y", "setitem", lambda x, y: assigned(x, slice(1, 3), y),
+       lambda x, y: np_assigned(x, slice(1, 3), y), (((4,), (2,)), ((4,), ()), ((4, 3), (3,)))),
+    Op("h = x * 1; h[mask] = y", "setitem", lambda x, y: assigned(x, MASK_3x4, y),
+       lambda x, y: np_assigned(x, MASK_3x4, y), (((3, 4), ()), ((3, 4), (1,)))),
+    Op("h = x * 1; h[[0, 2], 1] = y", "setitem", lambda x, y: assigned(x, ([0, 2], 1), y),
+       lambda x, y: np_assigned(x, ([0, 2], 1), y), (((3, 4), (2,)), (strided(3, 4), ()))),
     # joining
     Op("concat([x, y], axis=0)", "concat", lambda x, y: concat([x, y], axis=0),
        lambda x, y: np.concatenate([x, y], axis=0),

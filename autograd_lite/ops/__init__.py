@@ -1,0 +1,36 @@
+"""The op table: every op declared once, its forward next to its derivative or VJPs.
+
+`OPS` maps each name to its `Op` (see `opdef.py` for what a declaration holds and what is
+derived from it: the primitive, the Tensor and Value methods, the module-level function,
+the command line's whitelist and the table-driven tests). Notation: ḡ = ∂L/∂out, x̄ = ∂L/∂x.
+The declarations live in one file per family, in dependency order:
+
+    selection    where getitem scatter setitem broadcast_to, the comparisons (bool outputs)
+    arithmetic   add sub mul div power maximum minimum neg     elementwise, broadcasting
+    elementwise  exp log log1p tanh sigmoid relu leaky_relu sin cos sqrt abs clip
+    reductions   sum mean max min logsumexp softmax log_softmax var, cross_entropy (fused)
+    shape        reshape transpose concat stack astype flatten swapaxes
+    linalg       matmul
+
+A VJP or derivative uses only operators (`+ - * / @`), the methods ndarray and Tensor share
+(`sum`, `reshape`, `transpose`, `swapaxes`, `astype`, indexing) and the dual math of
+`opdef.py`, so the one rule runs on arrays in a plain backward, on floats for Values, and
+records itself under `create_graph=True`. Masks (where relu passes, which entry was the max)
+are constants of the derivative (`piecewise`). Conventions: relu'(0) = 0, abs'(0) = 0, ties
+in max/min/maximum/minimum split the gradient evenly, clip passes the gradient at its bounds.
+A new op is one declaration in the file of its family; nothing else lists it.
+"""
+
+from ..opdef import Op
+from . import arithmetic, elementwise, linalg, reductions, selection, shape
+from .reductions import check_axis
+from .selection import COMPARISONS, SCATTER, index_of
+
+__all__ = ["OPS", "Op", "COMPARISONS", "SCATTER", "check_axis", "index_of"]
+
+_FAMILIES = (arithmetic, elementwise, reductions, linalg, shape, selection)
+
+# The table: every declaration of the family files, in the order written.
+OPS: dict[str, Op] = {op.name: op for family in _FAMILIES for op in vars(family).values()
+                      if isinstance(op, Op)}
+OPS.update((op.name, op) for op in COMPARISONS.values())
