@@ -115,10 +115,13 @@ class Op:
     `front(lift, *args, **kwargs) -> (inputs, params)` checks the user's arguments and lifts
     the inputs with the front end's `lift` (e.g. `as_tensor`); the default takes the inputs
     of the kind (x, or x and y) and `params(x, *args, **kwargs) -> dict` for the rest.
-    `method` (default: the name, None for none) is the Tensor method; `value` gives Values
-    the method too; `function` (default: the name) is the module-level function; `expr`
-    puts the op in the command line's expression language (default: unary ops Values have
-    that take no parameters). `symbol` is the name a recorded node shows (default: name).
+    `numpy` names the numpy function(s) or ufunc(s) the op implements (their calls on a
+    Tensor record this op: `np.exp(t)` is `t.exp()`); the op's function must then accept
+    numpy's argument names. `method` (default: the name, None for none) is the Tensor
+    method; `value` gives Values the method too; `function` (default: the name) is the
+    module-level function; `expr` puts the op in the command line's expression language
+    (default: unary ops Values have that take no parameters). `symbol` is the name a
+    recorded node shows (default: name).
     """
 
     def __init__(self, name: str, kind: str, doc: str, *, forward: Callable[..., Any] | None = None,
@@ -132,7 +135,7 @@ class Op:
                  params: Callable[..., dict[str, Any]] | None = None,
                  method: str | None | bool = True, value: bool = False,
                  function: str | None | bool = True, expr: bool | None = None,
-                 symbol: str | None = None, domain: str = "real",
+                 symbol: str | None = None, domain: str = "real", numpy: Any = None,
                  broadcasts: bool | None = None, floating: bool | None = None,
                  saves: bool = False) -> None:
         if kind not in KINDS:
@@ -144,6 +147,10 @@ class Op:
         self.method = name if method is True else (method or None)
         self.function = name if function is True else (function or None)
         self.value, self.domain = value, domain
+        # the numpy functions/ufuncs this op implements: `np.sin(t)` on a Tensor dispatches
+        # here (`tensor.py`, numpy's protocols), with numpy's own argument names
+        self.numpy: tuple[Any, ...] = () if numpy is None else \
+            tuple(numpy) if isinstance(numpy, (tuple, list)) else (numpy,)
         self.expr = (kind == "unary" and value and params is None) if expr is None else expr
         self.front = front or _default_front(kind, params)
         self.scalar = scalar or (_scalar_from(forward) if forward is not None else None)
