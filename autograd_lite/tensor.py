@@ -109,7 +109,6 @@ class Tensor(Node):
     __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq", "_prim", "_params",
                  "_changes")
     _numbered = True  # see Node; `_seq` is set by `apply` (0 for leaves)
-    __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ (keeps the graph)
     __hash__ = Node.__hash__  # identity hash, although `==` is elementwise
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -428,3 +427,93 @@ Tensor.clamp_ = _clamp_  # type: ignore[attr-defined]
 Tensor.__neg__ = lambda self: apply(OPS["neg"].prim, self)  # type: ignore[method-assign]
 Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
 Tensor.__getitem__ = _method(OPS["getitem"])  # type: ignore[method-assign]
+
+
+# --- numpy's protocols: `np.sin(t)`, `np.sum(t, axis=1)`, `np.dot(W, x)` record the op ---------
+
+# Each numpy function or ufunc an op declares (`Op.numpy`) dispatches to that op. Functions
+# whose result carries no gradient (shapes, indices, booleans) run on the arrays and return
+# numpy values: they leave no graph to lose. Anything else raises TypeError: a numpy call on
+# a Tensor never silently returns a detached array. `np.asarray(t)`, `np.array(t)` and
+# `t.data` are the explicit ways out of the graph.
+_BY_NUMPY: dict[Any, Op] = {f: op for op in OPS.values() for f in op.numpy}
+_NO_GRADIENT = frozenset(getattr(np, name) for name in (
+    "shape ndim size argmax argmin argsort argpartition nonzero flatnonzero argwhere "
+    "count_nonzero isnan isinf isfinite isneginf isposinf signbit logical_and logical_or "
+    "logical_xor logical_not array_equal array_equiv allclose isclose searchsorted digitize "
+    "bincount result_type may_share_memory shares_memory iscomplexobj isrealobj isreal "
+    "iscomplex all any unravel_index ravel_multi_index floor_divide remainder fmod "
+    "bitwise_and bitwise_or bitwise_xor invert left_shift right_shift gcd lcm histogram "
+    "histogram_bin_edges lexsort unique isin copyto").split())
+_UFUNC_DEFAULTS = {"casting": "same_kind", "order": "K", "subok": True, "where": True}
+
+
+def _raw_args(x: Any) -> Any:
+    """`x` with every Tensor replaced by its array (inside lists and tuples too)."""
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_raw_args(i) for i in x)
+    return x
+
+
+def _call_op(op: Op, args: Any, kwargs: dict[str, Any]) -> Any:
+    if op.kind == "composite":
+        x, *rest = args
+        return op.compose(x if isinstance(x, Tensor) else as_tensor(x), *rest, **kwargs)  # type: ignore[misc]
+    inputs, params = op.front(as_tensor, *args, **kwargs)
+    return apply(op.prim, *inputs, **params)
+
+
+def _refused(name: str, why: str) -> TypeError:
+    return TypeError(f"numpy.{name} on a Tensor: {why}. Use the Tensor op (see the README's op "
+                     "list), or leave the graph explicitly with np.asarray(t) or t.data")
+
+
+def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """numpy's ufunc protocol: `np.exp(t)`, `ndarray + t` record the matching op."""
+    name = ufunc.__name__
+    if kwargs.pop("out", None) is not None:
+        raise _refused(name, "out= is not supported (an op makes a new Tensor; for an "
+                       "in-place change use the Tensor's in-place methods, e.g. add_)")
+    if method != "__call__":
+        raise _refused(f"{name}.{method}", f"the ufunc method {method!r} is not differentiable "
+                       "here")
+    dtype = kwargs.pop("dtype", None)
+    for key, value in kwargs.items():
+        if key not in _UFUNC_DEFAULTS or value is not _UFUNC_DEFAULTS[key] and \
+                value != _UFUNC_DEFAULTS[key]:
+            raise _refused(name, f"the argument {key}={value!r} is not supported")
+    if ufunc in _NO_GRADIENT:
+        return ufunc(*_raw_args(inputs))
+    op = _BY_NUMPY.get(ufunc)
+    if op is None:
+        raise _refused(name, "no differentiable op implements this ufunc")
+    if dtype is not None:
+        inputs = tuple(as_tensor(x).astype(dtype) if isinstance(x, Tensor) else
+                       np.asarray(x, dtype=dtype) for x in inputs)
+    return _call_op(op, inputs, {})
+
+
+def _array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+    """numpy's function protocol: `np.sum(t, axis=1)`, `np.concatenate([t, a])` record the
+    matching op; functions without a gradient return numpy values; others raise."""
+    name = getattr(func, "__name__", repr(func))
+    if any(not issubclass(t, (Tensor, np.ndarray)) for t in types):
+        return NotImplemented
+    if func in _NO_GRADIENT:
+        return func(*_raw_args(args), **_raw_args(kwargs))
+    op = _BY_NUMPY.get(func)
+    if op is None:
+        raise _refused(name, "no differentiable op implements this function")
+    if kwargs.get("out") is not None:
+        raise _refused(name, "out= is not supported (an op makes a new Tensor)")
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    dtype = kwargs.pop("dtype", None)
+    if dtype is not None:
+        args = (as_tensor(args[0]).astype(dtype), *args[1:])
+    return _call_op(op, args, kwargs)
+
+
+Tensor.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
+Tensor.__array_function__ = _array_function  # type: ignore[attr-defined]

@@ -48,43 +48,44 @@ def _tie_share(x: Any, y: Any) -> Any:
 
 
 ADD = Op("add", "binary", "x + y, elementwise with broadcasting.",
-         forward=np.add, partials=(1, 1), symbol="+", method=None, value=True)
+         forward=np.add, partials=(1, 1), symbol="+", method=None, value=True, numpy=np.add)
 
 
 SUB = Op("sub", "binary", "x − y, elementwise with broadcasting.",
-         forward=np.subtract, partials=(1, -1), symbol="-", method=None, value=True)
+         forward=np.subtract, partials=(1, -1), symbol="-", method=None, value=True,
+         numpy=np.subtract)
 
 
 MUL = Op("mul", "binary", "x · y, elementwise with broadcasting.",
          forward=np.multiply, partials=("y", "x"),
-         symbol="*", method=None, value=True)
+         symbol="*", method=None, value=True, numpy=np.multiply)
 
 
 DIV = Op("div", "binary", "x / y, elementwise with broadcasting; ∂/∂y = −x/y² = −out/y.",
          forward=np.true_divide, partials=(lambda x, y, out: 1 / y, lambda x, y, out: -out / y),
-         symbol="/", method=None, value=True)
+         symbol="/", method=None, value=True, numpy=np.divide)
 
 
 POWER = Op("power", "binary",
            "x ** y, elementwise with broadcasting; ∂/∂x = y·x^(y−1) (0 where y = 0), "
            "∂/∂y = x^y·ln x (0 at x = 0, nan for x < 0).",
            forward=np.power, partials=(_dpow_base, _dpow_exponent), symbol="**", method=None,
-           value=True, domain="positive")
+           value=True, domain="positive", numpy=np.power)
 
 
 MAXIMUM = Op("maximum", "binary",
              "Elementwise max of x and y; on a tie each input gets half the gradient.",
              forward=np.maximum, method=None,
              partials=(lambda x, y, out: _tie_share(x, y),
-                       lambda x, y, out: 1 - _tie_share(x, y)))
+                       lambda x, y, out: 1 - _tie_share(x, y)), numpy=np.maximum)
 
 
 MINIMUM = Op("minimum", "binary",
              "Elementwise min of x and y; on a tie each input gets half the gradient.",
              forward=np.minimum, method=None,
              partials=(lambda x, y, out: _tie_share(y, x),
-                       lambda x, y, out: 1 - _tie_share(y, x)))
+                       lambda x, y, out: 1 - _tie_share(y, x)), numpy=np.minimum)
 
 
 NEG = Op("neg", "unary", "−x.", forward=np.negative, derivative=-1.0,
-         method=None, scalar=lambda x: -x)
+         method=None, scalar=lambda x: -x, numpy=np.negative)

@@ -66,22 +66,22 @@ def _clip_derivative(x: Any, out: Any, lo: float | None, hi: float | None) -> An
 
 EXP = Op("exp", "unary", "eˣ; derivative eˣ (the output itself).",
          forward=np.exp, derivative="out", scalar=ieee(math.exp, np.exp),
-         value=True)
+         value=True, numpy=np.exp)
 
 
 LOG = Op("log", "unary", "ln x; derivative 1/x.",
          forward=np.log, derivative=lambda x, out: 1 / x, scalar=ieee(math.log, np.log),
-         value=True, domain="positive")
+         value=True, domain="positive", numpy=np.log)
 
 
 LOG1P = Op("log1p", "unary", "ln(1 + x), exact for tiny x; derivative 1/(1 + x).",
            forward=np.log1p, derivative=lambda x, out: 1 / (1 + x),
-           scalar=ieee(math.log1p, np.log1p), value=True, domain="positive")
+           scalar=ieee(math.log1p, np.log1p), value=True, domain="positive", numpy=np.log1p)
 
 
 TANH = Op("tanh", "unary", "tanh x; derivative 1 − tanh²x.",
           forward=np.tanh, derivative=lambda x, out: 1 - out * out, scalar=math.tanh,
-          value=True)
+          value=True, numpy=np.tanh)
 
 
 SIGMOID = Op("sigmoid", "unary", "σ(x) = 1/(1 + e⁻ˣ), without overflow; derivative σ(1 − σ).",
@@ -102,26 +102,26 @@ LEAKY_RELU = Op("leaky_relu", "unary",
 
 SIN = Op("sin", "unary", "sin x; derivative cos x.",
          forward=np.sin, derivative=lambda x, out: cos_of(x), scalar=ieee(math.sin, np.sin),
-         value=True)
+         value=True, numpy=np.sin)
 
 
 COS = Op("cos", "unary", "cos x; derivative −sin x.",
          forward=np.cos, derivative=lambda x, out: -sin_of(x), scalar=ieee(math.cos, np.cos),
-         value=True)
+         value=True, numpy=np.cos)
 
 
 SQRT = Op("sqrt", "unary", "√x; derivative 1/(2√x).",
           forward=np.sqrt, derivative=lambda x, out: 0.5 / out, scalar=ieee(math.sqrt, np.sqrt),
-          value=True, domain="positive")
+          value=True, domain="positive", numpy=np.sqrt)
 
 
 ABS = Op("abs", "unary", "|x|; derivative sign x (abs'(0) = 0).",
          forward=np.abs, derivative=lambda x, out: piecewise(np.sign, x), scalar=abs,
-         value=True)
+         value=True, numpy=np.abs)
 
 
 CLIP = Op("clip", "unary",
           "x limited to [lo, hi] (either may be None); the gradient passes inside and at the "
           "bounds (as PyTorch), 0 outside.",
           forward=lambda x, lo, hi: np.clip(x, lo, hi), derivative=_clip_derivative,
-          params=_clip_params, value=True)
+          params=_clip_params, value=True, numpy=np.clip)

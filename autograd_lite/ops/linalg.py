@@ -55,4 +55,5 @@ MATMUL = Op("matmul", "linalg",
             "summed back.",
             forward=_matmul_forward, vjps=(_matmul_vjp_x, _matmul_vjp_y), symbol="@",
             method=None, front=lambda lift, x, y: ((lift(x), lift(y)), {}),
-            broadcasts=True)  # batch dimensions broadcast: the engine sums them back
+            broadcasts=True,
+            numpy=np.matmul)  # batch dimensions broadcast: the engine sums them back

@@ -97,7 +97,7 @@ SUM = Op("sum", "reduction", "Σ x over `axis` (None: all), keeping the reduced 
          forward=lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
          vjps=(lambda g, out, x, axis, keepdims:
                broadcast_to_of(kept(g, x.shape, axis, keepdims), x.shape),),
-         params=reduce_params("sum"))
+         params=reduce_params("sum"), numpy=np.sum)
 
 
 MEAN = Op("mean", "reduction", "The mean of x over `axis` (None: all); x̄ = ḡ/n everywhere.",
@@ -105,17 +105,17 @@ MEAN = Op("mean", "reduction", "The mean of x over `axis` (None: all); x̄ = ḡ
           vjps=(lambda g, out, x, axis, keepdims:
                 broadcast_to_of(kept(g, x.shape, axis, keepdims) * (out.size / builtins.max(
                     x.size, 1)), x.shape),),  # 1/n per element (nothing to share if empty)
-          params=reduce_params("mean"))
+          params=reduce_params("mean"), numpy=np.mean)
 
 
 MAX = Op("max", "reduction", "The max of x over `axis`; ties split the gradient evenly.",
          forward=lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
-         vjps=(_extreme_vjp,), params=reduce_params("max"))
+         vjps=(_extreme_vjp,), params=reduce_params("max"), numpy=np.max)
 
 
 MIN = Op("min", "reduction", "The min of x over `axis`; ties split the gradient evenly.",
          forward=lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
-         vjps=(_extreme_vjp,), params=reduce_params("min"))
+         vjps=(_extreme_vjp,), params=reduce_params("min"), numpy=np.min)
 
 
 LOGSUMEXP = Op("logsumexp", "reduction",
@@ -208,4 +208,4 @@ def _var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> An
     return (d * d).sum(axis=axis, keepdims=keepdims) / (n - ddof)
 
 
-VAR = Op("var", "composite", "Σ (x − mean)² / (n − ddof) over `axis`.", compose=_var)
+VAR = Op("var", "composite", "Σ (x − mean)² / (n − ddof) over `axis`.", compose=_var, numpy=np.var)

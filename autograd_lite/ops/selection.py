@@ -89,7 +89,8 @@ BROADCAST_TO = Op("broadcast_to", "shape", "x repeated along new or size-1 axes 
                   "x̄ = ḡ summed back (by the engine).",
                   forward=lambda x, shape: np.broadcast_to(x, shape),
                   vjps=(lambda g, out, x, shape: g,),
-                  params=lambda x, shape: {"shape": tuple(shape)}, broadcasts=True)
+                  params=lambda x, shape: {"shape": tuple(shape)}, broadcasts=True,
+                  numpy=np.broadcast_to)
 
 
 GETITEM = Op("getitem", "shape", "x[index] (ints, slices, None, int arrays, masks); x̄ = ḡ "
@@ -128,11 +129,11 @@ WHERE = Op("where", "selection", "Elementwise `a` where `cond` is true, else `b`
            forward=lambda a, b, cond: np.where(cond, a, b),
            vjps=(lambda g, out, a, b, cond: where_of(cond, g, 0),
                  lambda g, out, a, b, cond: where_of(cond, 0, g)),
-           front=_where_front, method=None, broadcasts=True)
+           front=_where_front, method=None, broadcasts=True, numpy=np.where)
 
 
 COMPARISONS = {f.__name__: Op(f.__name__, "selection", f"x {sym} y elementwise: a bool Tensor, "
                               "never recorded.", forward=f, method=None,
-                              front=pair_front)
+                              front=pair_front, numpy=f)
                for f, sym in ((np.less, "<"), (np.less_equal, "<="), (np.greater, ">"),
                               (np.greater_equal, ">="), (np.equal, "=="), (np.not_equal, "!="))}

@@ -58,7 +58,8 @@ def _stack_vjp(g: Any, out: Any, *xs: Any, axis: int) -> list[Any]:
 RESHAPE = Op("reshape", "shape", "The same values in a new shape (`reshape(2, 3)` or "
              "`reshape((2, 3))`, one size may be −1); x̄ = ḡ reshaped back.",
              forward=lambda x, shape: np.reshape(x, shape),
-             vjps=(lambda g, out, x, shape: g.reshape(x.shape),), params=_reshape_params)
+             vjps=(lambda g, out, x, shape: g.reshape(x.shape),), params=_reshape_params,
+             numpy=np.reshape)
 
 
 TRANSPOSE = Op("transpose", "shape", "Axes permuted (no axes: reversed, like `.T`); x̄ = ḡ with "
@@ -66,20 +67,20 @@ TRANSPOSE = Op("transpose", "shape", "Axes permuted (no axes: reversed, like `.T
                forward=lambda x, axes: np.transpose(x, axes),
                vjps=(lambda g, out, x, axes: g.transpose(
                    None if axes is None else tuple(np.argsort(axes))),),
-               params=_transpose_params)
+               params=_transpose_params, numpy=np.transpose)
 
 
 CONCAT = Op("concat", "shape", "Tensors joined along an existing axis (numpy.concatenate); "
             "each input's gradient is its slice of ḡ.",
             forward=lambda *xs, axis: np.concatenate(xs, axis=axis), joint=_concat_vjp,
             front=lambda lift, ts, axis=0: (_tensors(lift, ts, "concat"), {"axis": int(axis)}),
-            method=None)
+            method=None, numpy=np.concatenate)
 
 
 STACK = Op("stack", "shape", "Same-shaped tensors joined along a new axis (numpy.stack).",
            forward=lambda *xs, axis: np.stack(xs, axis=axis), joint=_stack_vjp,
            front=lambda lift, ts, axis=0: (_tensors(lift, ts, "stack"), {"axis": int(axis)}),
-           method=None)
+           method=None, numpy=np.stack)
 
 
 CAST = Op("cast", "internal", "x as `dtype`; to an integer or bool dtype the result is a "
@@ -97,8 +98,8 @@ def _swapaxes(x: Any, axis1: int, axis2: int) -> Any:
 
 
 FLATTEN = Op("flatten", "composite", "x as one axis: reshape(−1).",
-             compose=lambda x: x.reshape(-1), function=None)
+             compose=lambda x: x.reshape(-1), function=None, numpy=np.ravel)
 
 
 SWAPAXES = Op("swapaxes", "composite", "x with axes `axis1` and `axis2` exchanged.",
-              compose=_swapaxes)
+              compose=_swapaxes, numpy=np.swapaxes)
