@@ -11,6 +11,7 @@ The declarations live in one file per family, in dependency order:
     reductions   sum mean max min logsumexp softmax log_softmax var, cross_entropy (fused)
     shape        reshape transpose concat stack astype flatten swapaxes
     linalg       matmul
+    aliases      PyTorch's names for the ops above (composites)
 
 A VJP or derivative uses only operators (`+ - * / @`), the methods ndarray and Tensor share
 (`sum`, `reshape`, `transpose`, `swapaxes`, `astype`, indexing) and the dual math of
@@ -22,13 +23,13 @@ A new op is one declaration in the file of its family; nothing else lists it.
 """
 
 from ..opdef import Op
-from . import arithmetic, elementwise, linalg, reductions, selection, shape
+from . import aliases, arithmetic, elementwise, linalg, reductions, selection, shape
 from .reductions import check_axis
 from .selection import COMPARISONS, SCATTER, index_of
 
 __all__ = ["OPS", "Op", "COMPARISONS", "SCATTER", "check_axis", "index_of"]
 
-_FAMILIES = (arithmetic, elementwise, reductions, linalg, shape, selection)
+_FAMILIES = (arithmetic, elementwise, reductions, linalg, shape, selection, aliases)
 
 # The table: every declaration of the family files, in the order written.
 OPS: dict[str, Op] = {op.name: op for family in _FAMILIES for op in vars(family).values()
