@@ -192,8 +192,42 @@ class Tensor(Node):
             return np.array(self._data, dtype=dtype)
         return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
+    def _one_number(self, what: str) -> Any:
+        """The value of a one-element tensor, for Python's conversions (PyTorch's rule)."""
+        if self._data.size != 1:
+            raise ValueError(f"{what}: only a one-element tensor converts to a Python number, "
+                             f"this one has shape {self.shape} ({self._data.size} elements)")
+        return self._data.reshape(()).item()
+
     def __bool__(self) -> bool:
-        return bool(self._data)
+        return bool(self._one_number("bool()"))
+
+    def __float__(self) -> float:
+        return float(self._one_number("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_number("int()"))
+
+    def __index__(self) -> int:
+        """An integer tensor of one element used as an index (`range(t)`, `x[t]` on a list)."""
+        if self._data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of one element can be used as an index, "
+                            f"this one has dtype {self._data.dtype}")
+        return int(self._one_number("an index"))
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats a one-element tensor's value; no spec gives the repr."""
+        if not spec:
+            return repr(self)
+        return format(self._one_number(f"format spec {spec!r}"), spec)
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name for `size`)."""
+        return self._data.size
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers (a copy, outside the graph)."""
+        return self._data.tolist()
 
     def detach(self) -> Tensor:
         """The same values (shared memory) as a new leaf that requires no grad."""

@@ -143,6 +143,26 @@ class Value(Node):
         """Forget this Value's gradient (`grad` becomes None, as before any backward)."""
         self.grad = None
 
+    # --- Python's conversions and micrograd's names ----------------------------------------
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{v:.4f}"` formats the value; no spec gives the repr."""
+        return format(self.data, spec) if spec else repr(self)
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name: the set of this Value's parents (the ordered tuple is `_parents`)."""
+        return set(self._parents)
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"

@@ -144,7 +144,8 @@ PUBLIC_OPS = {
     "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
     "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__neg__", "__abs__",
 }
-NOT_OPS = {"__init__", "__repr__", "backward", "zero_grad"}
+NOT_OPS = {"__init__", "__repr__", "backward", "zero_grad",
+           "__float__", "__int__", "__bool__", "__format__"}  # conversions, not ops
 # the elementwise ops Value gets from the op table (generated methods, tested below)
 DECLARED = {d.name for d in TABLE.values() if d.value and d.kind == "unary"}
 
