@@ -476,9 +476,13 @@ _NO_GRADIENT = frozenset(getattr(np, name) for name in (
     "count_nonzero isnan isinf isfinite isneginf isposinf signbit logical_and logical_or "
     "logical_xor logical_not array_equal array_equiv allclose isclose searchsorted digitize "
     "bincount result_type may_share_memory shares_memory iscomplexobj isrealobj isreal "
-    "iscomplex all any unravel_index ravel_multi_index floor_divide remainder fmod "
-    "bitwise_and bitwise_or bitwise_xor invert left_shift right_shift gcd lcm histogram "
-    "histogram_bin_edges lexsort unique isin copyto").split())
+    "iscomplex all any unravel_index ravel_multi_index floor_divide bitwise_and bitwise_or "
+    "bitwise_xor invert left_shift right_shift gcd lcm histogram histogram_bin_edges lexsort "
+    "isin").split())
+# numpy functions that convert with `__array__` and never dispatch: the explicit ways out
+ESCAPES = frozenset(getattr(np, name) for name in (
+    "array asarray asanyarray ascontiguousarray asfortranarray asarray_chkfinite require "
+    "asmatrix").split())
 _UFUNC_DEFAULTS = {"casting": "same_kind", "order": "K", "subok": True, "where": True}
 
 
