@@ -1,11 +1,19 @@
-"""nn.fit: history, validation, early stopping with best-weight restore, schedules, progress
-bars, Nielsen-style monitoring; end-to-end learning on XOR and a 10-class problem."""
+"""nn.fit: history, validation, early stopping with best-weight restore, schedules, what it
+prints (bar, lines, nothing; terminals, logs and notebooks), Nielsen-style monitoring;
+end-to-end learning on XOR and a 10-class problem."""
+
+import io
+import re
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 
 import autograd_lite
-from nn.data import DataLoader, xor
+import nn.train
+from nn.data import DataLoader, moons, xor
 from nn.layers import Linear, ReLU, Tanh
 from nn.losses import cross_entropy, mse_loss
 from nn.module import Parameter, Sequential
@@ -52,13 +60,18 @@ def test_xor_reaches_full_accuracy_with_a_2_4_1_net():
     assert history["train_accuracy"][-1] == 1.0
 
 
+PER_EPOCH = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr")
+
+
 def test_history_has_one_entry_per_epoch_for_every_quantity():
     x, y = blobs(200)
     model = small_model()
     history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.05),
                   DataLoader((x, y), batch_size=64), epochs=3, val_data=(x[:50], y[:50]))
-    assert set(history) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"}
-    assert all(len(v) == 3 for v in history.values())
+    assert set(history) == {*PER_EPOCH, "best_epoch", "restored"}
+    assert all(len(history[key]) == 3 for key in PER_EPOCH)
+    assert history["best_epoch"] == int(np.argmin(history["val_loss"]))
+    assert history["restored"] is False  # no patience: the model has the last epoch's weights
     assert history["lr"] == [0.05, 0.05, 0.05]
     assert history["train_loss"][-1] < history["train_loss"][0]
 
@@ -82,6 +95,39 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     assert len(history["val_loss"]) == best + 1 + 2  # stopped two epochs after the best
     for name, value in model.state_dict().items():
         assert np.array_equal(value, snapshots[best][name]), name
+    assert history["best_epoch"] == best and history["restored"] is True
+
+
+def test_the_history_says_which_epoch_the_returned_model_is_from(capsys):
+    """The README's example: after early stopping, the last epoch's score is not the model's
+    (0.93 against 0.97 there), and the history says which epoch the weights come from."""
+    autograd_lite.manual_seed(0)
+    x, y = moons(600, noise=0.15)
+    model = Sequential(Linear(2, 32), ReLU(), Linear(32, 32), ReLU(), Linear(32, 2))
+    history = fit(model, cross_entropy, Adam(model.parameters(), lr=0.01),
+                  DataLoader((x[:500], y[:500]), batch_size=32, shuffle=True), epochs=20,
+                  val_data=(x[500:], y[500:]), patience=5, verbose="epoch")
+    best = history["best_epoch"]
+    assert history["restored"] is True and best == int(np.argmin(history["val_loss"]))
+    loss, score = evaluate(model, cross_entropy, (x[500:], y[500:]))
+    assert score == history["val_accuracy"][best] and loss == history["val_loss"][best]
+    stopped = len(history["val_loss"])
+    if stopped < 20:  # it stops early with this seed; then [-1] is another epoch's score
+        assert stopped == best + 1 + 5
+    last = capsys.readouterr().out.splitlines()[-1]
+    restored = (f"restored the weights of epoch {best + 1} "
+                f"(val_loss {history['val_loss'][best]:.4f}, the best)")
+    assert last == (f"early stopping after epoch {stopped}/20: val_loss has not improved for "
+                    f"5 epochs; {restored}" if stopped < 20 else restored)
+
+
+def test_best_epoch_is_none_when_the_monitored_value_is_never_a_number():
+    x, y = blobs(50)
+    model = small_model()
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=2)
+    assert history["best_epoch"] is None and history["restored"] is False  # no val_data
+    assert fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=0,
+               monitor="train_loss")["best_epoch"] is None
 
 
 def test_step_schedule_changes_the_recorded_learning_rate():
@@ -114,20 +160,146 @@ def test_nielsen_monitor_lines_can_be_printed_each_epoch(capsys):
         print(f"Accuracy on evaluation data: {correct} / 100")
 
     fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=2,
-        val_data=(x, y), on_epoch_end=monitor)
+        val_data=(x, y), on_epoch_end=monitor, verbose="silent")
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "Epoch 0 training complete"
     assert lines[1].startswith("Accuracy on evaluation data: ") and lines[1].endswith(" / 100")
 
 
-def test_progress_bar_is_silent_off_a_terminal_and_shown_when_asked(capsys):
+EPOCH_LINE = re.compile(r"^epoch +(\d+)/(\d+)   loss \d+\.\d{4}   accuracy +\d+\.\d%"
+                        r"(   val loss \d+\.\d{4}   val accuracy +\d+\.\d%)?$")
+
+
+def quick_fit(epochs: int = 3, **kwargs):
     x, y = blobs(100)
     model = small_model()
-    fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=1)
-    assert capsys.readouterr().err == ""  # pytest's stderr is not a terminal
-    fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=1,
-        progress=True)
-    assert "epoch 1/1" in capsys.readouterr().err
+    return fit(model, cross_entropy, SGD(model.parameters(), lr=0.05),
+               DataLoader((x, y), batch_size=25), epochs=epochs, val_data=(x[:20], y[:20]),
+               **kwargs)
+
+
+def epoch_numbers(out: str) -> list[int]:
+    lines = out.splitlines()
+    assert all(EPOCH_LINE.match(line) for line in lines), lines
+    return [int(EPOCH_LINE.match(line)[1]) for line in lines]
+
+
+def test_off_a_terminal_the_default_is_one_kept_line_per_epoch_and_no_bar(capsys):
+    quick_fit()  # pytest's stdout and stderr are not terminals: a log, a pipe, CI
+    out, err = capsys.readouterr()
+    assert epoch_numbers(out) == [1, 2, 3]
+    assert err == "" and "\r" not in out and "\x1b" not in out  # no control characters
+
+
+def test_on_a_terminal_the_default_is_a_bar_during_the_epoch_and_a_kept_line(monkeypatch,
+                                                                             capsys):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    quick_fit(epochs=2)
+    assert "epoch 1/2:" in terminal.getvalue() and "batch" in terminal.getvalue()  # the bar
+    assert epoch_numbers(capsys.readouterr().out) == [1, 2]  # kept, on stdout
+
+
+@pytest.mark.parametrize(("kwargs", "lines", "bar"), [
+    ({"verbose": "epoch"}, [1, 2, 3], False),
+    ({"verbose": "bar"}, [1, 2, 3], True),
+    ({"verbose": "silent"}, [], False),
+    ({"progress": True}, [1, 2, 3], True),  # the older switch
+    ({"progress": False}, [], False),
+    ({"verbose": "epoch", "log_every": 2}, [2, 3], False),  # every 2nd, and the last
+    ({"epochs": 5, "verbose": "epoch", "log_every": 2}, [2, 4, 5], False),
+])
+def test_verbose_chooses_a_bar_lines_or_nothing(capsys, kwargs, lines, bar):
+    quick_fit(**kwargs)
+    out, err = capsys.readouterr()
+    assert epoch_numbers(out) == lines
+    assert ("epoch 1/" in err) == bar
+
+
+def test_the_epoch_line_names_a_custom_metric_and_shows_a_scheduled_rate(capsys):
+    x, y = blobs(50)
+    model = small_model()
+    optimizer = SGD(model.parameters(), lr=0.1)
+
+    def top_score(output, target):
+        return 0.5
+
+    fit(model, cross_entropy, optimizer, (x, y), epochs=2, metric=top_score,
+        scheduler=StepLR(optimizer, step_size=1, gamma=0.5), verbose="epoch")
+    assert re.fullmatch(r"epoch 1/2   loss \d\.\d{4}   top_score 0\.5000   lr 0\.1\n"
+                        r"epoch 2/2   loss \d\.\d{4}   top_score 0\.5000   lr 0\.05\n",
+                        capsys.readouterr().out)
+
+
+def test_importing_nn_loads_neither_tqdm_auto_nor_the_notebook_bar():
+    code = "import sys, nn; print(sorted(m for m in sys.modules if m.startswith('tqdm.')))"
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "tqdm.auto" not in done.stdout and "tqdm.notebook" not in done.stdout
+
+
+NOTEBOOK_WITHOUT_WIDGETS = textwrap.dedent("""
+    import sys, types, warnings
+    warnings.simplefilter("error")            # a TqdmWarning would fail
+    sys.modules["ipywidgets"] = None          # not installed (find_spec raises or gives None)
+    class ZMQInteractiveShell:                # what Jupyter's kernel looks like to tqdm
+        config = {"IPKernelApp": {}}
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = ZMQInteractiveShell
+    sys.modules["IPython"] = ipython
+    sys.modules["ipykernel.zmqshell"] = types.ModuleType("ipykernel.zmqshell")
+    import numpy as np
+    import nn
+    from nn.train import _resolve_verbose
+    print(_resolve_verbose("auto", None)[0])
+    X = np.random.default_rng(0).standard_normal((20, 2)).astype(np.float32)
+    model = nn.Sequential(nn.Linear(2, 2))
+    nn.fit(model, nn.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1),
+           (X, (X[:, 0] > 0).astype(int)), epochs=2)
+""")
+
+
+def test_in_a_notebook_without_ipywidgets_no_warning_and_lines_instead_of_a_bar():
+    done = subprocess.run([sys.executable, "-c", NOTEBOOK_WITHOUT_WIDGETS],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no "TqdmWarning: IProgress not found"
+    mode, *lines = done.stdout.splitlines()
+    assert mode == "epoch" and epoch_numbers("\n".join(lines)) == [1, 2]
+
+
+def test_in_a_notebook_with_ipywidgets_the_bar_is_a_widget(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from tqdm import notebook
+
+    monkeypatch.setattr(nn.train, "_in_notebook", lambda: True)
+    assert nn.train._resolve_verbose("auto", None) == ("bar", notebook.tqdm)
+
+
+def test_a_real_notebook_kernel_prints_the_lines_and_no_tqdm_warning(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    cell = textwrap.dedent("""
+        import numpy as np
+        import nn
+        X = np.random.default_rng(0).standard_normal((20, 2)).astype(np.float32)
+        model = nn.Sequential(nn.Linear(2, 2))
+        history = nn.fit(model, nn.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1),
+                         (X, (X[:, 0] > 0).astype(int)), epochs=2)
+    """)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
+    nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = notebook.cells[0].outputs
+    text = {name: "".join(o.get("text", "") for o in outputs if o.get("name") == name)
+            for name in ("stdout", "stderr")}
+    assert "IProgress" not in text["stderr"] and "Warning" not in text["stderr"]
+    assert epoch_numbers(text["stdout"]) == [1, 2]  # the record stays in the notebook
 
 
 def test_evaluation_runs_in_eval_mode_and_restores_training_mode():
@@ -155,6 +327,9 @@ def test_accuracy_handles_class_scores_and_binary_scores():
 
 
 @pytest.mark.parametrize(("kwargs", "pattern"), [
+    ({"epochs": 1, "verbose": "loud"}, "verbose must be one of"),
+    ({"epochs": 1, "verbose": "epoch", "progress": True}, "not both"),
+    ({"epochs": 1, "log_every": 0}, "log_every must be a positive integer"),
     ({"epochs": -1}, "epochs must be >= 0"),
     ({"epochs": 1, "monitor": "loss"}, "monitor must be one of"),
     ({"epochs": 1, "patience": 2}, "needs val_data"),
