@@ -94,6 +94,25 @@ def test_draw_writes_a_valid_picture(tmp_path, suffix):
         assert b"<svg" in data[:1000] and b"tanh" in data
 
 
+def test_grad_knows_the_constants_e_and_pi():
+    done = run("grad", "e**x + pi", "x=1")
+    assert done.returncode == 0, done.stderr
+    numbers = printed_numbers(done.stdout)
+    assert numbers == pytest.approx({"f": math.e + math.pi, "df/dx": math.e}, abs=1e-6)
+
+
+def test_a_variable_named_e_is_a_variable():
+    done = run("grad", "e*x", "x=1", "e=2")
+    assert done.returncode == 0, done.stderr
+    assert printed_numbers(done.stdout) == {"f": 2.0, "df/dx": 2.0, "df/de": 1.0}
+
+
+def test_an_expression_over_several_lines_reads_as_one():
+    done = run("grad", "x*y +\n  sin(x)", "x=2", "y=3")
+    assert done.returncode == 0, done.stderr
+    assert printed_numbers(done.stdout)["df/dy"] == 2.0
+
+
 def test_a_slow_layout_is_stopped_and_reported(tmp_path, monkeypatch, capsys):
     slow_dot = tmp_path / "slow-dot"
     slow_dot.write_text("#!/bin/sh\nexec sleep 30\n")
@@ -113,7 +132,11 @@ def test_a_slow_layout_is_stopped_and_reported(tmp_path, monkeypatch, capsys):
 
 
 def final_accuracy(stdout: str) -> float:
-    return float(re.search(r"final accuracy: ([\d.]+)%", stdout).group(1)) / 100
+    return float(re.search(r"final accuracy: (\d+\.\d)%", stdout).group(1)) / 100
+
+
+def epoch_lines(stdout: str) -> list[int]:
+    return [int(n) for n in re.findall(r"^epoch +(\d+)/\d+   loss ", stdout, flags=re.M)]
 
 
 def test_train_xor_reaches_full_accuracy():
@@ -122,6 +145,82 @@ def test_train_xor_reaches_full_accuracy():
     assert done.returncode == 0, done.stderr
     assert final_accuracy(done.stdout) == 1.0
     assert "epoch 200/200" in done.stdout
+
+
+@pytest.mark.parametrize("data", ["moons", "spirals", "xor"])
+def test_train_prints_a_metric_line_per_epoch_by_default(data):
+    done = run("train", "--data", data, "--epochs", "4", "--hidden", "8")
+    assert done.returncode == 0, done.stderr
+    assert epoch_lines(done.stdout) == [1, 2, 3, 4]  # as the README says, for every dataset
+    assert "\r" not in done.stdout + done.stderr and "\x1b" not in done.stderr  # no bar: a pipe
+
+
+def test_train_log_every_prints_every_nth_line_and_the_last():
+    done = run("train", "--data", "xor", "--epochs", "7", "--log-every", "3", "--hidden", "4")
+    assert done.returncode == 0, done.stderr
+    assert epoch_lines(done.stdout) == [3, 6, 7]
+
+
+def test_train_says_1_epoch_not_1_epochs():
+    done = run("train", "--data", "xor", "--epochs", "1", "--hidden", "4")
+    assert done.returncode == 0, done.stderr
+    assert ", 1 epoch, batch size 32" in done.stdout and "1 epochs" not in done.stdout
+
+
+def test_train_on_a_terminal_shows_a_bar_and_keeps_a_line_per_epoch():
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import os
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "autograd_lite", "train", "--data",
+                                "spirals", "--epochs", "2", "--hidden", "8"],
+                               stdout=follower, stderr=follower)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    assert process.wait(timeout=120) == 0
+    text = output.decode()
+    assert "epoch 1/2:" in text and "batch/s" in text  # the bar, while the epoch runs
+    kept = [line.rsplit("\r", 1)[-1] for line in text.split("\r\n")]  # what stays on screen
+    assert epoch_lines("\n".join(kept)) == [1, 2]
+
+
+def test_train_stops_when_the_loss_diverges_and_saves_nothing(tmp_path):
+    done = run("train", "--lr", "1e10", "--epochs", "3", "--save", "m.npz", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # no RuntimeWarning, no site-packages path
+    assert lines[0].startswith("autograd-lite: error: training diverged in epoch 1: ")
+    assert "nothing was saved" in lines[0]
+    assert "try a smaller --lr (this run: 1e+10; the default for adam is 0.01)" in lines[0]
+    assert "Warning" not in done.stdout + done.stderr and "final accuracy" not in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_reports_the_accuracy_of_the_model_it_returns(monkeypatch, capsys):
+    real = demo.train_classifier
+
+    def train(*args, **kwargs):
+        model, history = real(*args, **kwargs)
+        history["val_accuracy"][-1] = 0.123  # not what is printed: the model is measured
+        return model, history
+
+    monkeypatch.setattr(demo, "train_classifier", train)
+    assert main(["train", "--data", "xor", "--hidden", "8", "--epochs", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "final accuracy: 12.3%" not in out
+    assert re.search(r"^final accuracy: \d+\.\d% on 4 validation samples$", out, flags=re.M)
 
 
 def test_train_moons_saves_the_model_and_plots_the_curves(tmp_path):
@@ -155,7 +254,7 @@ def test_train_on_a_folder_of_idx_files_flattens_and_reports_the_test_set(tmp_pa
                "--no-progress")
     assert done.returncode == 0, done.stderr
     assert "36 features, 2 classes" in done.stdout
-    assert "test accuracy: 100.00% on 50 test samples" in done.stdout
+    assert "test accuracy: 100.0% on 50 test samples" in done.stdout
 
 
 def test_fashion_mnist_missing_says_how_to_get_it(tmp_path, monkeypatch, capsys):
@@ -193,6 +292,9 @@ def test_the_cli_subpackage_runs_as_a_module_too():
     (["train", "--data", "nope"], "unknown dataset 'nope'"),
     (["train", "--hidden", "64,x"], "argument --hidden"),
     (["train", "--hidden", "0"], "argument --hidden"),
+    (["train", "--hidden", ""], "expected at least one hidden layer size (e.g. 64 or 64,32)"),
+    (["train", "--hidden", " "], "expected at least one hidden layer size"),
+    (["train", "--log-every", "0"], "argument --log-every: expected a positive integer"),
     (["train", "--optimizer", "lbfgs"], "argument --optimizer"),
     (["train", "--lr", "-1"], "argument --lr"),
     (["train", "--epochs", "0"], "argument --epochs"),
@@ -207,6 +309,13 @@ def test_the_cli_subpackage_runs_as_a_module_too():
     (["draw", "x", "x=1"], "-o/--output"),
     (["draw", "x", "x=1", "-o", "no/such/folder/g.svg"], "does not exist"),
     (["grad", "-x", "x=1"], "goes after '--'"),
+    (["grad", "x^2", "x=3"], "operator ^ is not allowed: x^2 (use ** for powers: x**2)"),
+    (["grad", "x=1", "x**2"], "'x=1' looks like a value, but the expression comes first, "
+                              "then the values: autograd-lite grad \"x**2\" x=1"),
+    (["grad", "x=1", "y=2", "x*y"], 'autograd-lite grad "x*y" x=1 y=2'),
+    (["draw", "x=1", "x**2", "-o", "g.svg"], 'autograd-lite draw "x**2" x=1'),
+    (["grad", "x=1"], "no expression is given: the expression comes first"),
+    (["grad", "x +\n+* y", "x=1", "y=1"], "invalid syntax at column 6: x + +* y"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(argv, fragment, tmp_path, monkeypatch,

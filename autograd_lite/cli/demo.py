@@ -27,9 +27,9 @@ from autograd_lite import Value, draw_graph, manual_seed, no_grad
 from autograd_lite.atomic import write_atomic
 from nn.data import DataLoader, load_mnist_like, moons, spirals, xor
 
-__all__ = ["Dataset", "load_dataset", "build_mlp", "train_classifier", "plot_history",
-           "plot_decision_boundary", "draw_neuron", "demo", "FASHION_MNIST",
-           "TOY_DATASETS"]
+__all__ = ["Dataset", "Diverged", "load_dataset", "build_mlp", "train_classifier",
+           "accuracy", "percent", "plot_history", "plot_decision_boundary", "draw_neuron",
+           "demo", "FASHION_MNIST", "TOY_DATASETS"]
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 TOY_DATASETS = ("moons", "spirals", "xor")
@@ -131,35 +131,70 @@ def build_mlp(features: int, hidden: Sequence[int], classes: int,
     return nn.Sequential(*layers)
 
 
+class Diverged(ArithmeticError):
+    """Training left the range of floating-point numbers: a loss that is inf or nan, or an
+    overflow (or an invalid operation) in the forward, backward or optimizer step."""
+
+    def __init__(self, epoch: int, reason: str) -> None:
+        super().__init__(f"training diverged in epoch {epoch}: {reason}")
+        self.epoch, self.reason = epoch, reason
+
+
 def train_classifier(data: Dataset, hidden: Sequence[int] = (32, 32), activation: str = "relu",
                      optimizer: str = "adam", lr: float = 0.01, epochs: int = 20,
-                     batch_size: int = 32, progress: bool | None = None,
-                     log: Log = print, lines: int = 20) -> tuple[nn.Sequential, nn.train.History]:
+                     batch_size: int = 32, verbose: str = "auto",
+                     log_every: int = 1) -> tuple[nn.Sequential, nn.train.History]:
     """Train an MLP with softmax cross-entropy; returns the model and `nn.fit`'s history.
 
-    Logs about `lines` per-epoch metric lines (every epoch when there are at most that many).
-    `progress`: `nn.fit`'s tqdm bar (None: only on a terminal).
+    `verbose` and `log_every` are `nn.fit`'s: a progress bar and/or a metric line every
+    `log_every` epochs. numpy's floating-point warnings are not shown: an overflow or an
+    invalid operation anywhere in training, or a loss that is not finite, raises `Diverged`
+    at the next batch instead (the returned model is always finite).
     """
     model = build_mlp(data.features, hidden, data.classes, activation)
     opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
     loader = DataLoader((data.X_train, data.y_train), batch_size=batch_size, shuffle=True)
-    every = max(1, math.ceil(epochs / lines))
+    problems: list[str] = []  # numpy's floating-point errors, e.g. "overflow"
+    done = [0]  # epochs finished
 
-    def report(epoch: int, history: nn.train.History) -> None:
-        if (epoch + 1) % every == 0 or epoch + 1 == epochs:
-            log(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}   "
-                f"loss {history['train_loss'][-1]:.4f}   "
-                f"accuracy {history['train_accuracy'][-1]:7.2%}   "
-                f"val loss {history['val_loss'][-1]:.4f}   "
-                f"val accuracy {history['val_accuracy'][-1]:7.2%}")
+    def on_error(kind: str, flag: int) -> None:
+        problems.append(kind)
 
-    history = nn.fit(model, nn.cross_entropy, opt, loader, epochs,
-                     val_data=(data.X_val, data.y_val), progress=progress, on_epoch_end=report)
+    def check(reason: str | None) -> None:
+        if reason is None and problems:
+            reason = (f"{problems[0]} in the arithmetic (the weights or their updates left "
+                      "the range of float32)")
+        if reason is not None:
+            raise Diverged(done[0] + 1, reason)
+
+    def loss_fn(output, target):  # cross-entropy, checked batch by batch
+        check(None)  # an error in the previous batch's backward or step
+        loss = nn.cross_entropy(output, target)
+        value = float(loss.data)
+        check(None if math.isfinite(value) else f"the loss became {value}")
+        return loss
+
+    def count(epoch: int, history: nn.train.History) -> None:
+        done[0] = epoch + 1
+
+    # 'call' instead of numpy's RuntimeWarning: no warning with a site-packages path, and
+    # the first error stops training (underflow is harmless and ignored)
+    with np.errstate(all="call", under="ignore", call=on_error):
+        history = nn.fit(model, loss_fn, opt, loader, epochs, val_data=(data.X_val, data.y_val),
+                         verbose=verbose, log_every=log_every, on_epoch_end=count)
+    if not all(np.isfinite(p.data).all() for p in model.parameters()):
+        raise Diverged(done[0], "a weight is not finite")
     return model, history
 
 
 def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
+    """The model's accuracy on (X, y), as it is now (not the history's last epoch)."""
     return nn.evaluate(model, nn.cross_entropy, (X, y))[1]
+
+
+def percent(fraction: float) -> str:
+    """Accuracies as `demo`, `train` and `nn.fit`'s epoch lines print them: `97.2%`."""
+    return f"{fraction:.1%}"
 
 
 # --- pictures -------------------------------------------------------------------------------
@@ -252,7 +287,7 @@ DEMO_FILES = ("loss_curve.png", "decision_boundary.png", "neuron.svg")
 
 
 def demo(out_dir: str | os.PathLike[str] = "autograd_lite_demo", seed: int = 0,
-         progress: bool | None = None, log: Log = print) -> float:
+         verbose: str = "auto", log: Log = print) -> float:
     """Train a 2-16-16-2 ReLU network on two moons and write its pictures to `out_dir`.
 
     Returns the validation accuracy. The folder gets `loss_curve.png`,
@@ -266,15 +301,16 @@ def demo(out_dir: str | os.PathLike[str] = "autograd_lite_demo", seed: int = 0,
     log("autograd_lite demo: a 2-16-16-2 ReLU network learns two interleaving moons")
     log(f"data {data.describe()}")
     model, history = train_classifier(data, hidden=(16, 16), optimizer="adam", lr=0.01,
-                                      epochs=8, batch_size=16, progress=progress, log=log)
-    acc = history["val_accuracy"][-1]
-    log(f"final accuracy: {acc:.1%} on {len(data.y_val)} held-out points")
+                                      epochs=8, batch_size=16, verbose=verbose)
+    acc = accuracy(model, data.X_val, data.y_val)
+    log(f"final accuracy: {percent(acc)} on {len(data.y_val)} validation samples")
     X_all = np.concatenate([data.X_train, data.X_val])
     y_all = np.concatenate([data.y_train, data.y_val])
     written = [
         plot_history(history, out / DEMO_FILES[0], title="two moons: 2-16-16-2 ReLU MLP, Adam"),
         plot_decision_boundary(model, X_all, y_all, out / DEMO_FILES[1],
-                               title=f"decision boundary (validation accuracy {acc:.1%})"),
+                               title=f"decision boundary (validation accuracy "
+                                     f"{percent(acc)})"),
         draw_neuron(model, data.X_val, out / DEMO_FILES[2]),
     ]
     log(f"wrote to {out.resolve()}/:")

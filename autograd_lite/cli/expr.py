@@ -1,12 +1,18 @@
 """A small, safe expression language for the command line: `sqrt(x**2 + exp(x**2))`.
 
 `parse(source)` reads the text with `ast.parse(mode="eval")` and accepts only a whitelist:
-int and float literals, variable names, `+ - * / **`, unary `-` and `+`, parentheses, and
-calls of one positional argument to `exp log tanh sigmoid relu sin cos sqrt abs`. Anything
-else (attributes, indexing, strings, lambdas, comprehensions, comparisons, keyword
-arguments, dunder names, unknown functions, ...) raises `ExprError` naming the offending
-part. The text is never evaluated as Python: the checked tree is turned into a short
-postfix program that `evaluate` runs on `Value`s, so the result can be differentiated.
+int and float literals, variable names, the constants `e` and `pi`, `+ - * / **`, unary `-`
+and `+`, parentheses, and calls of one positional argument to `exp log tanh sigmoid relu
+sin cos sqrt abs`. Anything else (attributes, indexing, strings, lambdas, comprehensions,
+comparisons, keyword arguments, dunder names, unknown functions, ...) raises `ExprError`
+naming the offending part, with the fix when there is an obvious one (`x^2` -> `x**2`). The
+text is never evaluated as Python: the checked tree is turned into a short postfix program
+that `evaluate` runs on `Value`s, so the result can be differentiated. Line breaks count as
+spaces, so an expression pasted over several lines reads as one.
+
+`e` and `pi` are constants unless `evaluate` is given a variable of that name: then they are
+that variable (and `autograd-lite grad "e*x" x=1 e=2` prints df/de). Shadowing is allowed so
+that a formula with its own `e` (an error, an energy) keeps working.
 
 The work is bounded: sources longer than `MAX_LENGTH` characters or nesting parentheses
 deeper than `MAX_DEPTH` are refused before the parser sees them, both passes over the tree
@@ -18,17 +24,19 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from autograd_lite import OPS, Value, no_grad
 
-__all__ = ["ExprError", "Expression", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "evaluate",
-           "parse"]
+__all__ = ["CONSTANTS", "ExprError", "Expression", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH",
+           "evaluate", "parse"]
 
 # the op table's functions of one Value and no parameters (`Op.expr`): a new one is allowed
 # here with no edit
 FUNCTIONS = tuple(op.name for op in OPS.values() if op.expr)
+CONSTANTS = {"e": math.e, "pi": math.pi}  # a variable of the same name takes precedence
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 100  # levels of nested brackets
 
@@ -64,7 +72,9 @@ _REFUSED = {  # node type -> what to call it in the message
 }
 _SNIPPET = 60  # characters of the offending source quoted in a message
 
-Instruction = tuple[str, object]  # ("const", 2.0), ("var", "x"), ("+", None), ("call", "exp")
+# ("const", 2.0), ("var", "x"), ("name", "pi") (a constant unless given as a variable),
+# ("+", None), ("call", "exp")
+Instruction = tuple[str, object]
 
 
 class ExprError(ValueError):
@@ -73,8 +83,9 @@ class ExprError(ValueError):
 
 @dataclass(frozen=True)
 class Expression:
-    """A checked expression: its source, its variables (in order of first use) and the
-    postfix program that `evaluate` runs."""
+    """A checked expression: its source, its variables (in order of first use; `e` and `pi`
+    are not listed: they are constants unless given) and the postfix program that
+    `evaluate` runs."""
 
     source: str
     variables: tuple[str, ...]
@@ -87,7 +98,8 @@ class Expression:
 def parse(source: str) -> Expression:
     """Check `source` against the whitelist and compile it to a postfix program.
 
-    Raises `ExprError` with a message naming the first part that is not allowed.
+    Raises `ExprError` with a message naming the first part that is not allowed. Line breaks
+    are read as spaces; a syntax error gives its column in `source`.
     """
     if not isinstance(source, str):
         raise ExprError(f"an expression must be a string, got {type(source).__name__}")
@@ -99,16 +111,21 @@ def parse(source: str) -> Expression:
     depth = _bracket_depth(source)
     if depth > MAX_DEPTH:
         raise ExprError(f"the expression nests brackets {depth} deep; the limit is {MAX_DEPTH}")
+    text = source.translate(_LINE_BREAKS).strip()
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         detail = "" if e.msg == "invalid syntax" else f" ({e.msg})"
-        raise ExprError(f"invalid syntax{detail}{_where(e)}: {_shorten(source)}") from None
+        where = f" at column {e.offset}" if e.offset else ""  # of the text quoted
+        hint = (" (an expression has no '=': give the values after it, as NAME=VALUE)"
+                if _ASSIGNMENT.match(text) else "")
+        raise ExprError(f"invalid syntax{detail}{where}: {_excerpt(text, e.offset)}{hint}"
+                        ) from None
     except ValueError as e:  # e.g. a null byte
         raise ExprError(f"invalid expression: {e}") from None
     except (RecursionError, MemoryError):
         raise ExprError("the expression is too deeply nested to parse") from None
-    return _compile(tree.body, source.strip())
+    return _compile(tree.body, text)
 
 
 def evaluate(expression: Expression | str, variables: Mapping[str, Value | float]) -> Value:
@@ -120,7 +137,7 @@ def evaluate(expression: Expression | str, variables: Mapping[str, Value | float
     same IEEE arithmetic as `Value` (`1/0 = inf`, `log(-1) = nan`, overflow gives `inf`).
     """
     expr = expression if isinstance(expression, Expression) else parse(expression)
-    missing = [name for name in expr.variables if name not in variables]
+    missing = [name for name in expr.variables if name not in variables]  # not e, pi
     if missing:
         raise ExprError(f"no value given for {_names(missing)} (pass "
                         + " ".join(f"{name}=NUMBER" for name in missing) + ")")
@@ -128,9 +145,11 @@ def evaluate(expression: Expression | str, variables: Mapping[str, Value | float
     for op, arg in expr.program:
         if op == "const":
             stack.append(arg)  # type: ignore[arg-type]
-        elif op == "var":
+        elif op == "var" or (op == "name" and arg in variables):
             value = variables[arg]  # type: ignore[index]
             stack.append(value if isinstance(value, Value) else _number(value, str(arg)))
+        elif op == "name":
+            stack.append(CONSTANTS[arg])  # type: ignore[index]
         elif op == "call":
             stack.append(_call(str(arg), stack.pop()))
         elif op in ("neg", "pos"):
@@ -158,8 +177,8 @@ def _bracket_depth(source: str) -> int:
     return deepest
 
 
-def _where(e: SyntaxError) -> str:
-    return f" at column {e.offset}" if e.offset else ""
+_LINE_BREAKS = str.maketrans("\r\n", "  ")
+_ASSIGNMENT = re.compile(r"[^\W\d]\w*\s*=(?!=)")  # `x=1`, `y = 2`, not `x == 1`
 
 
 def _compile(root: ast.expr, source: str) -> Expression:
@@ -188,6 +207,9 @@ def _check(node: ast.AST, source: str) -> list[ast.AST]:
         _check_name(node.id, text)
         return []
     if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.BitXor):  # x^2: Python's (and ours) power is x**2
+            raise ExprError(f"operator ^ is not allowed: {text} (use ** for powers: "
+                            f"{_shorten(source.replace('^', '**'))})")
         if type(node.op) not in _BINARY:
             raise ExprError(f"operator {_OTHER_OPERATORS.get(type(node.op), '?')} is not "
                             f"allowed: {text}")
@@ -248,6 +270,8 @@ def _instruction(node: ast.AST, variables: dict[str, None]) -> Instruction:
     if isinstance(node, ast.Constant):
         return "const", _to_float(node.value)
     if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return "name", node.id
         variables[node.id] = None
         return "var", node.id
     if isinstance(node, ast.BinOp):
@@ -267,6 +291,16 @@ def _to_float(value: int | float) -> float:
 
 def _snippet(node: ast.AST, source: str) -> str:
     return _shorten(ast.get_source_segment(source, node) or type(node).__name__)
+
+
+def _excerpt(text: str, column: int | None) -> str:
+    """The text as typed (spacing kept, so the column can be counted), or, when it is long,
+    the part around `column` (1-based), marked with … where cut."""
+    if len(text) <= _SNIPPET:
+        return text
+    start = max(0, min((column or 1) - 1 - _SNIPPET // 2, len(text) - _SNIPPET))
+    part = text[start:start + _SNIPPET]
+    return ("…" if start else "") + part + ("…" if start + _SNIPPET < len(text) else "")
 
 
 def _shorten(text: str) -> str:

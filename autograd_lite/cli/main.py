@@ -7,7 +7,8 @@
     autograd-lite tour                                   the engine on scalar Values
 
 Expressions are read by `expr.py` (a whitelist, never evaluated as Python). Bad arguments
-print one line, `autograd-lite: error: ...`, on stderr and exit with status 2.
+print one line, `autograd-lite: error: ...`, on stderr and exit with status 2; training that
+diverges stops with one such line and status 1.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import keyword
 import math
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -25,9 +27,9 @@ from typing import Any, NoReturn
 
 from autograd_lite import Value
 
-from .expr import FUNCTIONS, ExprError, evaluate, parse
+from .expr import CONSTANTS, FUNCTIONS, ExprError, evaluate, parse
 
-__all__ = ["main", "CLIError"]
+__all__ = ["main", "CLIError", "TrainingFailed"]
 
 PROG = "autograd-lite"
 DATASETS = ("moons", "spirals", "xor", "fashion-mnist")
@@ -46,6 +48,14 @@ INF_NOTE = ("inf marks an overflow or a division by zero (exp(1000), 9**9**9, 1/
 
 class CLIError(Exception):
     """A bad argument: reported as one line on stderr, exit status 2."""
+
+    status = 2
+
+
+class TrainingFailed(CLIError):
+    """Valid arguments, but training failed (it diverged): one line on stderr, status 1."""
+
+    status = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,9 +91,10 @@ _fraction = _number(float, lambda v: 0 < v < 1, "a fraction between 0 and 1")
 
 
 def _hidden(text: str) -> tuple[int, ...]:
-    """`64,32` -> (64, 32); an empty string means no hidden layer (a linear classifier)."""
+    """`64,32` -> (64, 32): at least one layer (`train` builds an MLP)."""
     if not text.strip():
-        return ()
+        raise argparse.ArgumentTypeError(
+            "expected at least one hidden layer size (e.g. 64 or 64,32), got an empty string")
     sizes = []
     for part in text.split(","):
         try:
@@ -96,6 +107,24 @@ def _hidden(text: str) -> tuple[int, ...]:
                 f"(e.g. 64,32), got {text!r}")
         sizes.append(size)
     return tuple(sizes)
+
+
+_ASSIGNMENT = re.compile(r"\s*[^\W\d]\w*\s*=(?!=)")  # `x=1`, `y = -3` (not `x == 1`)
+
+
+def _check_order(source: str, assignments: Sequence[str], command: str) -> None:
+    """`grad x=1 "x**2"`: the expression must come first; say so instead of a syntax error."""
+    if not _ASSIGNMENT.match(source):
+        return
+    rest = [item for item in assignments if not _ASSIGNMENT.match(item)]
+    if rest:
+        example = f'{PROG} {command} "{rest[0]}" {source} ' + " ".join(
+            item for item in assignments if item != rest[0])
+        raise CLIError(f"{source!r} looks like a value, but the expression comes first, then "
+                       f"the values: {example.strip()}")
+    raise CLIError(f"{source!r} looks like a value, but no expression is given: the "
+                   f'expression comes first, then the values, e.g. {PROG} {command} "x**2" '
+                   f"{' '.join([source, *assignments])}")
 
 
 def _assignments(items: Sequence[str]) -> dict[str, float]:
@@ -157,8 +186,10 @@ def _number(x: float) -> str:
     return f"{x:.6e}"
 
 
-def _differentiate(source: str, assignments: Sequence[str]) -> tuple[Value, dict[str, Value]]:
+def _differentiate(source: str, assignments: Sequence[str],
+                   command: str = "grad") -> tuple[Value, dict[str, Value]]:
     """Evaluate the expression on labelled leaves and backpropagate from it."""
+    _check_order(source, assignments, command)
     try:
         expression = parse(source)
         values = _assignments(assignments)
@@ -217,7 +248,7 @@ def _notes(numbers: Sequence[float]) -> None:
 
 def _cmd_grad(args: argparse.Namespace) -> int:
     target = _output(args.draw, GRAPH_SUFFIXES, "--draw") if args.draw else None
-    result, leaves = _differentiate(args.expression, args.values)
+    result, leaves = _differentiate(args.expression, args.values, "grad")
     grads = {name: 0.0 if leaf.grad is None else leaf.grad for name, leaf in leaves.items()}
     print(f"f = {_number(result.data)}")
     for name, grad in grads.items():
@@ -231,7 +262,7 @@ def _cmd_grad(args: argparse.Namespace) -> int:
 
 def _cmd_draw(args: argparse.Namespace) -> int:
     target = _output(args.output, GRAPH_SUFFIXES, "--output")
-    result, _ = _differentiate(args.expression, args.values)
+    result, _ = _differentiate(args.expression, args.values, "draw")
     _notes([result.data])
     _render(result, target, args.rankdir)
     print(f"computation graph written to {target}")
@@ -275,15 +306,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if data.note:
         print(f"note: {data.note}")
     print(f"model {sizes} MLP ({args.activation}), softmax cross-entropy; {args.optimizer} "
-          f"lr {lr:g}, {epochs} epochs, batch size {args.batch_size}, seed {args.seed}")
-    model, history = demo.train_classifier(
-        data, args.hidden, args.activation, args.optimizer, lr, epochs, args.batch_size,
-        progress=False if args.no_progress else None)
-    print(f"final accuracy: {history['val_accuracy'][-1]:.2%} on {len(data.y_val)} "
-          "validation samples")
+          f"lr {lr:g}, {epochs} epoch{'' if epochs == 1 else 's'}, batch size "
+          f"{args.batch_size}, seed {args.seed}")
+    try:
+        model, history = demo.train_classifier(
+            data, args.hidden, args.activation, args.optimizer, lr, epochs, args.batch_size,
+            verbose="epoch" if args.no_progress else "auto", log_every=args.log_every)
+    except demo.Diverged as e:
+        default = DEFAULT_LR[args.optimizer]
+        advice = (f"try a smaller --lr (this run: {lr:g}; the default for {args.optimizer} is "
+                  f"{default:g})" if lr > default else "try a smaller --lr")
+        unsaved = "; nothing was saved" if save or plot else ""
+        raise TrainingFailed(f"{e}{unsaved}; {advice}") from None
+    acc = demo.accuracy(model, data.X_val, data.y_val)
+    print(f"final accuracy: {demo.percent(acc)} on {len(data.y_val)} validation samples")
     if data.X_test is not None:
         test = demo.accuracy(model, data.X_test, data.y_test)
-        print(f"test accuracy: {test:.2%} on {len(data.y_test)} test samples")
+        print(f"test accuracy: {demo.percent(test)} on {len(data.y_test)} test samples")
     try:
         if save is not None:
             nn.save(model, save)
@@ -301,7 +340,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     out = _folder(args.out, "--out")
     try:
-        demo.demo(out, seed=args.seed, progress=False if args.no_progress else None)
+        demo.demo(out, seed=args.seed, verbose="epoch" if args.no_progress else "auto")
     except OSError as e:
         raise CLIError(f"cannot write into {out}: {e.strerror or e}") from None
     return 0
@@ -316,9 +355,10 @@ def _cmd_tour(args: argparse.Namespace) -> int:
 # --- the parser -----------------------------------------------------------------------------
 
 EXPRESSION_HELP = (
-    "an expression in the variables: numbers, names, + - * / **, parentheses and "
-    f"{', '.join(FUNCTIONS)} (one argument each). Quote it; if it starts with '-', put '--' "
-    "before it")
+    "an expression in the variables: numbers, names, + - * / ** (powers: x**2, not x^2), "
+    f"parentheses, {', '.join(FUNCTIONS)} (one argument each) and the constants "
+    f"{' and '.join(CONSTANTS)} (unless given as variables). Quote it and put it before the "
+    "values; if it starts with '-', put '--' before it")
 
 
 def _expression_arguments(parser: argparse.ArgumentParser) -> None:
@@ -383,7 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", metavar="FILE.npz", help="save the trained weights (nn.save)")
     train.add_argument("--plot", metavar="FILE", help="plot the loss and accuracy curves "
                        "(.png, .svg or .pdf)")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--log-every", type=_positive_int, default=1, metavar="N",
+                       help="print the metric line every N epochs (and the last); "
+                       "default: %(default)s, every epoch")
+    train.add_argument("--no-progress", action="store_true",
+                       help="no progress bar, only the metric lines (the default when the "
+                       "output is not a terminal)")
     train.set_defaults(handler=_cmd_train)
 
     demo = add("demo", help="train on two moons and write pictures (a few seconds)",
@@ -392,11 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="autograd_lite_demo", metavar="DIR",
                       help="folder for the pictures (default: %(default)s)")
     demo.add_argument("--seed", type=_seed, default=0, help="(default: %(default)s)")
-    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument("--no-progress", action="store_true",
+                      help="no progress bar, only the metric lines")
     demo.set_defaults(handler=_cmd_demo)
 
     tour = add("tour", help="a tour of the engine on scalar Values",
-               description="Every adjoint of sqrt(x^2 + exp(x^2)), a gradient check, a "
+               description="Every adjoint of sqrt(x**2 + exp(x**2)), a gradient check, a "
                "neuron's graph and a network of Values learning XOR.")
     tour.add_argument("--out", default="autograd_lite_tour", metavar="DIR",
                       help="folder for neuron.svg (default: %(default)s)")
@@ -424,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except CLIError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
+        return e.status
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -22,7 +22,8 @@ def _section(title: str) -> None:
 
 
 def adjoints_demo() -> None:
-    _section("f(x) = sqrt(x^2 + exp(x^2)) at x = 1, built as a = x^2, b = exp a, c = a + b")
+    _section("f(x) = sqrt(x**2 + exp(x**2)) at x = 1, built as a = x**2, b = exp(a), "
+             "c = a + b")
     x = Value(1.0, label="x")
     a = x**2
     b = a.exp()
@@ -74,8 +75,12 @@ def xor_demo(steps: int = 300, lr: float = 0.5, seed: int = 0) -> float:
         if step % 100 == 0:
             print(f"  step {step:4d}   mean squared error {loss.data:.5f}")
     correct = sum((predict(*x).data > 0) == (y > 0) for x, y in data)
-    for x, y in data:
-        print(f"  xor{x} = {int(y > 0)}   network says {predict(*x).data:+.3f}")
+    print("  targets are -1 for xor = 0 and +1 for xor = 1 (tanh's range); an output > 0 "
+          "means 1")
+    for (x1, x2), y in data:
+        out = predict(x1, x2).data
+        print(f"  xor({x1:g}, {x2:g}) = {int(y > 0)}   target {y:+.0f}   network says "
+              f"{out:+.3f} -> {int(out > 0)}")
     print(f"accuracy {correct}/4")
     return correct / len(data)
 
