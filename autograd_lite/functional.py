@@ -1,15 +1,21 @@
-"""Functional transforms, as in HIPS autograd and JAX: `grad`, `value_and_grad`, `jacobian`,
-`hessian`, `vjp`, `jvp`, `hvp`.
+"""Functional transforms, as in HIPS autograd and JAX: `grad`, `value_and_grad`,
+`elementwise_grad`, `jacobian` (`jacrev`), `jacfwd`, `hessian`, `vjp`, `jvp`, `hvp`.
 
 A transform takes a function of Tensors and returns a function of numpy arrays or floats
-(floats become float64, as `numpy.asarray` makes them). Given Tensors that carry a graph —
-which is what an outer transform passes in — it differentiates with `create_graph=True` and
-returns Tensors, so transforms nest to any order: `grad(grad(f))`, `hessian = jacobian(grad(f))`.
-No transform touches any `.grad`: each asks the engine for the adjoints of its own inputs.
+(floats become float64, as `numpy.asarray` makes them). Any argument may be a pytree — dicts,
+lists and tuples of arrays and numbers, nested (`pytree.py`) — and a derivative with respect
+to it has the same structure. Arguments that are not differentiated reach `f` as constant
+Tensors (numbers and arrays, also inside pytrees; ints and bools stay as they are: counts,
+indices and flags), so numpy code and Tensor methods work on them alike; other objects pass
+unchanged. Given Tensors that carry a graph — which is what an outer transform passes in — a
+transform differentiates with `create_graph=True` and returns Tensors, so transforms nest to
+any order: `grad(grad(f))`, `hessian = jacobian(jacobian(f))`. No transform touches any
+`.grad`: each asks the engine for the adjoints of its own inputs.
 
     vjp:  u ↦ uᵀ J          one reverse sweep
     jvp:  v ↦ J v           the double-VJP trick: J v = ∂/∂u ⟨uᵀ J, v⟩, two reverse sweeps
     hvp:  v ↦ H v           reverse over reverse: ∇ₓ ⟨∇f(x), v⟩
+    jacobian (jacrev): one vjp per output element;  jacfwd: one jvp per input element
 """
 
 from __future__ import annotations
@@ -22,58 +28,103 @@ import numpy as np
 from . import engine
 from .functions import reshape, stack
 from .gradmode import enable_grad
+from .pytree import TreeDef, tree_flatten, tree_leaves
 from .tensor import Tensor, _constant
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp", "hvp"]
+__all__ = ["grad", "value_and_grad", "elementwise_grad", "jacobian", "jacrev", "jacfwd",
+           "hessian", "vjp", "jvp", "hvp"]
 
 ArgNums = int | Sequence[int]
 
 
+def _as_constant(leaf: Any) -> Any:
+    """A leaf of a non-differentiated argument as `f` sees it: numbers and numeric arrays
+    become constant Tensors (a Python float a float64 one, as numpy.asarray makes it);
+    Tensors, ints, bools and any other object stay as they are."""
+    if isinstance(leaf, (Tensor, bool, int)):
+        return leaf
+    if isinstance(leaf, (float, np.ndarray, np.generic)):
+        array = np.array(leaf)  # a copy: a pullback kept for later must not see it change
+        if array.dtype.kind in "biuf":
+            return _constant(array)
+    return leaf
+
+
+def _constant_argument(x: Any) -> Any:
+    leaves, treedef = tree_flatten(x)
+    converted = [_as_constant(leaf) for leaf in leaves]
+    if all(a is b for a, b in zip(converted, leaves, strict=True)):
+        return x  # nothing to convert: the very object the caller passed
+    return treedef.unflatten(converted)
+
+
 class _Args:
-    """The positional arguments of one call, with the differentiated ones as graph leaves."""
+    """The positional arguments of one call: the differentiated ones rebuilt around graph
+    leaves (one per pytree leaf), the others as constants."""
 
     def __init__(self, name: str, args: Sequence[Any], argnums: ArgNums) -> None:
+        self.name = name
         self.single = isinstance(argnums, int)
         self.argnums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         for i in self.argnums:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"{name}: argnums {i} is out of range for {len(args)} "
                                  "positional arguments")
+        # a graph-carrying Tensor anywhere in the arguments (from an outer transform) means
+        # the result must stay differentiable, so that mixed derivatives like ∂²f/∂w∂x are
+        # not lost
+        self.nested = any(isinstance(a, Tensor) and a.requires_grad for a in tree_leaves(args))
         self.args = list(args)
-        # a graph-carrying Tensor in any argument (from an outer transform) means the result
-        # must stay differentiable, so that mixed derivatives like ∂²f/∂w∂x are not lost
-        self.nested = any(isinstance(a, Tensor) and a.requires_grad for a in args)
-        self.floats = [isinstance(args[i], (float, int)) for i in self.argnums]
-        self.leaves = [self._leaf(name, i) for i in self.argnums]
-        for i, leaf in zip(self.argnums, self.leaves, strict=True):
-            self.args[i] = leaf
+        self.trees: list[tuple[TreeDef, list[bool]]] = []
+        self.leaves: list[Tensor] = []
+        positions = {i % len(args) for i in self.argnums}
+        for i in self.argnums:
+            leaves, treedef = tree_flatten(args[i])
+            tensors = [self._leaf(i, x) for x in leaves]
+            self.trees.append((treedef, [isinstance(x, (float, int)) for x in leaves]))
+            self.leaves.extend(tensors)
+            self.args[i] = treedef.unflatten(tensors)
+        for j, x in enumerate(args):
+            if j not in positions:
+                self.args[j] = _constant_argument(x)
 
-    def _leaf(self, name: str, i: int) -> Tensor:
-        x = self.args[i]
+    def _leaf(self, i: int, x: Any) -> Tensor:
         if isinstance(x, Tensor) and x.requires_grad:
             return x  # from an outer transform: differentiate through its graph
-        array = np.asarray(x.data if isinstance(x, Tensor) else x)
+        array = np.asarray(x._data if isinstance(x, Tensor) else x)
         if array.dtype.kind != "f":
-            raise TypeError(f"{name}: argument {i} has dtype {array.dtype}; differentiation "
-                            "needs floating-point inputs (e.g. 3.0 rather than 3)")
+            raise TypeError(f"{self.name}: argument {i} holds {type(x).__name__} of dtype "
+                            f"{array.dtype}; differentiation needs floating-point inputs "
+                            "(e.g. 3.0 rather than 3)")
         return Tensor(array, requires_grad=True)
 
-    def adjoints(self, out: Tensor, seed: Any, retain_graph: bool = False) -> list[Any]:
-        """∂⟨seed, out⟩/∂leaf for every differentiated argument (zeros where unreached)."""
-        if not out.requires_grad:
-            found: list[Any] = [None] * len(self.leaves)
-        else:
+    def adjoints(self, outs: Sequence[Tensor], seeds: Sequence[Any],
+                 retain_graph: bool = False) -> list[Any]:
+        """Σₖ ∂⟨seedₖ, outₖ⟩/∂leaf for every leaf of the differentiated arguments (zeros
+        where nothing reaches): one reverse sweep per output that depends on them."""
+        live = [(out, seed) for out, seed in zip(outs, seeds, strict=True) if out.requires_grad]
+        total: list[Any] = [None] * len(self.leaves)
+        for k, (out, seed) in enumerate(live):
             found = engine.backward(out, _constant(seed) if self.nested else seed,
-                                   retain_graph, create_graph=self.nested, inputs=self.leaves)
+                                    retain_graph or k < len(live) - 1,
+                                    create_graph=self.nested, inputs=self.leaves)
+            total = [g if t is None else t if g is None else t + g
+                     for t, g in zip(total, found, strict=True)]
         return [_zeros_like(leaf, self.nested) if g is None else g
-                for g, leaf in zip(found, self.leaves, strict=True)]
+                for g, leaf in zip(total, self.leaves, strict=True)]
 
-    def result(self, values: list[Any]) -> Any:
-        """Tensors when nested; else arrays shaped like the inputs (floats for floats)."""
-        if not self.nested:
-            values = [float(v) if is_float and np.ndim(v) == 0 else np.asarray(v)
-                      for v, is_float in zip(values, self.floats, strict=True)]
-        return values[0] if self.single else tuple(values)
+    def result(self, values: Sequence[Any]) -> Any:
+        """One value per leaf, rebuilt into the differentiated arguments' structures: Tensors
+        when nested; else arrays shaped like the inputs (floats for Python numbers)."""
+        rebuilt, start = [], 0
+        for treedef, floats in self.trees:
+            part = list(values[start:start + treedef.num_leaves])
+            start += treedef.num_leaves
+            if not self.nested:
+                part = [float(v) if is_float and np.ndim(v) == 0 else np.asarray(v)
+                        for v, is_float in zip(part, floats, strict=True)]
+            rebuilt.append(treedef.unflatten(part))
+        return rebuilt[0] if self.single else tuple(rebuilt)
 
 
 def _zeros_like(leaf: Tensor, nested: bool) -> Any:
@@ -81,37 +132,50 @@ def _zeros_like(leaf: Tensor, nested: bool) -> Any:
     return _constant(zeros) if nested else zeros
 
 
-def _call(name: str, f: Callable[..., Any], args: _Args) -> Tensor:
+def _call(name: str, f: Callable[..., Any], args: _Args) -> Any:
     with enable_grad():
-        out = f(*args.args)
+        return f(*args.args)
+
+
+def _outputs(name: str, out: Any) -> tuple[list[Tensor], TreeDef]:
+    """f's result as its Tensor leaves and its structure (a Tensor, or a pytree of them)."""
+    leaves, treedef = tree_flatten(out)
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise TypeError(f"{name}: f must return a Tensor computed from its inputs (or a "
+                            f"pytree of Tensors), got {type(leaf).__name__}")
+    return leaves, treedef
+
+
+def _scalar_output(name: str, out: Any) -> Tensor:
     if not isinstance(out, Tensor):
-        raise TypeError(f"{name}: f must return a Tensor computed from its inputs, got "
+        raise TypeError(f"{name}: f must return a scalar Tensor computed from its inputs, got "
                         f"{type(out).__name__}")
+    if out.size != 1:
+        raise TypeError(f"{name}: f must return a scalar, got shape {out.shape}; use jacobian "
+                        "for vector outputs, elementwise_grad for the gradient of their sum, "
+                        "or reduce with .sum()")
     return out
 
 
-def _scalar_output(name: str, out: Tensor) -> None:
-    if out.size != 1:
-        raise TypeError(f"{name}: f must return a scalar, got shape {out.shape}; use jacobian "
-                        "for vector outputs, or reduce with .sum()")
-
-
 def _plain(out: Tensor, nested: bool) -> Any:
-    """f's value: the Tensor when nested, else a float (scalar) or an array."""
+    """A value of f: the Tensor when nested, else a float (0-d) or an array."""
     if nested:
         return out
-    return float(out.data) if out.ndim == 0 else out.data.copy()
+    data = out.data if isinstance(out, Tensor) else np.asarray(out)
+    return float(data) if data.ndim == 0 else data.copy()
 
+
+# --- gradients --------------------------------------------------------------------------------
 
 def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
     """A function returning (f(*args), ∇f) with respect to the arguments in `argnums`."""
 
     def value_and_grad_f(*call_args: Any) -> tuple[Any, Any]:
         args = _Args("grad", call_args, argnums)
-        out = _call("grad", f, args)
-        _scalar_output("grad", out)
+        out = _scalar_output("grad", _call("grad", f, args))
         seed = np.ones_like(out.data)
-        return _plain(out, args.nested), args.result(args.adjoints(out, seed))
+        return _plain(out, args.nested), args.result(args.adjoints([out], [seed]))
 
     return value_and_grad_f
 
@@ -126,89 +190,188 @@ def grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
     return grad_f
 
 
-def jacobian(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """∂f/∂x shaped `out.shape + x.shape`, one reverse sweep per output element."""
+def elementwise_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """The gradient of sum(f(x)) (HIPS autograd): one VJP with a seed of ones. For an
+    elementwise f the Jacobian is diagonal, so this is the derivative at every element."""
+
+    def elementwise_grad_f(*call_args: Any) -> Any:
+        args = _Args("elementwise_grad", call_args, argnums)
+        outs, _ = _outputs("elementwise_grad", _call("elementwise_grad", f, args))
+        return args.result(args.adjoints(outs, [np.ones_like(o.data) for o in outs]))
+
+    return elementwise_grad_f
+
+
+# --- Jacobians and Hessians -------------------------------------------------------------------
+
+def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """∂f/∂x shaped `out.shape + x.shape`, one reverse sweep per output element. For a pytree
+    output or input, the result nests the output's structure around the input's (JAX)."""
 
     def jacobian_f(*call_args: Any) -> Any:
         args = _Args("jacobian", call_args, argnums)
-        out = _call("jacobian", f, args)
-        rows: list[list[Any]] = [[] for _ in args.leaves]
-        for k in range(out.size):
-            seed = np.zeros(out.size, dtype=out.dtype)
-            seed[k] = 1
-            for row, g in zip(rows, args.adjoints(out, seed.reshape(out.shape), True),
-                              strict=True):
-                row.append(g)
-        jacobians = [_assemble(row, out.shape, leaf.shape, args.nested)
-                     for row, leaf in zip(rows, args.leaves, strict=True)]
-        return args.result(jacobians)
+        outs, out_def = _outputs("jacobian", _call("jacobian", f, args))
+        blocks = []
+        for out in outs:
+            rows: list[list[Any]] = [[] for _ in args.leaves]
+            for k in range(out.size):
+                seed = np.zeros(out.size, dtype=out.dtype)
+                seed[k] = 1
+                found = args.adjoints([out], [seed.reshape(out.shape)], retain_graph=True)
+                for row, g in zip(rows, found, strict=True):
+                    row.append(g)
+            blocks.append(args.result([_assemble(row, 0, out.shape, leaf.shape, args.nested)
+                                       for row, leaf in zip(rows, args.leaves, strict=True)]))
+        return out_def.unflatten(blocks)
 
     return jacobian_f
 
 
-def _assemble(rows: list[Any], out_shape: tuple[int, ...], in_shape: tuple[int, ...],
-              nested: bool) -> Any:
+jacrev = jacobian
+
+
+def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """∂f/∂x like `jacobian`, built column by column from J·eⱼ (one `jvp` per input
+    element): the cheaper way when f has more outputs than inputs."""
+
+    def jacfwd_f(*call_args: Any) -> Any:
+        args = _Args("jacfwd", call_args, argnums)
+        outs, out_def = _outputs("jacfwd", _call("jacfwd", f, args))
+        push = _linearize(args, outs)
+        columns: list[list[list[Any]]] = [[[] for _ in args.leaves] for _ in outs]
+        for j, leaf in enumerate(args.leaves):
+            for k in range(leaf.size):
+                unit = np.zeros(leaf.size, dtype=leaf.dtype)
+                unit[k] = 1
+                tangents: list[Any] = [None] * len(args.leaves)
+                tangents[j] = unit.reshape(leaf.shape)
+                for per_leaf, column in zip(columns, push(tangents), strict=True):
+                    per_leaf[j].append(column)
+        blocks = [args.result([_assemble(cols, out.ndim, out.shape, leaf.shape, args.nested)
+                               for cols, leaf in zip(per_leaf, args.leaves, strict=True)])
+                  for per_leaf, out in zip(columns, outs, strict=True)]
+        return out_def.unflatten(blocks)
+
+    return jacfwd_f
+
+
+def _assemble(parts: list[Any], axis: int, out_shape: tuple[int, ...],
+              in_shape: tuple[int, ...], nested: bool) -> Any:
+    """Rows (axis 0: one per output element) or columns (axis out.ndim: one per input
+    element) stacked into the block shaped `out_shape + in_shape`."""
     shape = out_shape + in_shape
+    if not parts:
+        return _constant(np.zeros(shape)) if nested else np.zeros(shape)
     if nested:
-        return reshape(stack(rows), shape)
-    return np.stack(rows).reshape(shape)
+        parts = [p if isinstance(p, Tensor) else _constant(np.asarray(p)) for p in parts]
+        return reshape(stack(parts, axis=axis), shape)
+    return np.stack(parts, axis=axis).reshape(shape)
 
 
-def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Any]:
-    """The matrix of second derivatives of scalar `f`, shaped `x.shape + x.shape`."""
-    return jacobian(grad(f, argnums), argnums)
+def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """Second derivatives, `jacobian(jacobian(f))`: shaped `x.shape + x.shape` for scalar f,
+    `out.shape + x.shape + x.shape` for a vector-valued one (JAX's `hessian`)."""
+    return jacobian(jacobian(f, argnums), argnums)
 
 
-def vjp(f: Callable[..., Tensor], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
-    """(f(*primals), u ↦ (uᵀ ∂f/∂x for each primal)): reverse mode, one sweep per call."""
+# --- vector products --------------------------------------------------------------------------
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """(f(*primals), u ↦ (uᵀ ∂f/∂x for each primal)): reverse mode, one sweep per call. The
+    cotangent u has the structure of f's output; each result that of its primal."""
     args = _Args("vjp", primals, tuple(range(len(primals))))
-    out = _call("vjp", f, args)
+    outs, out_def = _outputs("vjp", _call("vjp", f, args))
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        seed = np.asarray(cotangent._data if isinstance(cotangent, Tensor) else cotangent,
-                          dtype=out.dtype)
-        if seed.shape != out.shape:
-            raise ValueError(f"vjp: cotangent has shape {seed.shape}, f's output has shape "
-                             f"{out.shape}")
-        return args.result(args.adjoints(out, seed, retain_graph=True))
+        given = [cotangent] if out_def.kind == "leaf" else _matching_leaves(
+            "vjp", "cotangent", cotangent, out_def)
+        seeds = []
+        for u, out in zip(given, outs, strict=True):
+            seed = np.array(u._data if isinstance(u, Tensor) else u, dtype=out.dtype)
+            if seed.shape != out.shape:
+                raise ValueError(f"vjp: cotangent has shape {seed.shape}, f's output has "
+                                 f"shape {out.shape}")
+            seeds.append(seed)
+        return args.result(args.adjoints(outs, seeds, retain_graph=True))
 
-    return _plain(out, args.nested), vjp_fn
+    return out_def.unflatten([_plain(o, args.nested) for o in outs]), vjp_fn
 
 
-def jvp(f: Callable[..., Tensor], primals: Sequence[Any],
+def _matching_leaves(name: str, what: str, tree: Any, treedef: TreeDef) -> list[Any]:
+    leaves, given = tree_flatten(tree)
+    if given != treedef:
+        raise ValueError(f"{name}: the {what} has structure {given!r}, expected {treedef!r}")
+    return leaves
+
+
+def _linearize(args: _Args, outs: Sequence[Tensor]) -> Callable[[Sequence[Any]], list[Any]]:
+    """The map v ↦ J·v at the current point (v: one tangent per leaf, None for zero), by
+    the double-VJP trick: uᵀJ is linear in the cotangent u, so J v = ∂/∂u ⟨uᵀ J, v⟩. The
+    sweep with a symbolic u is recorded once; each call is one sweep back to u."""
+    us = [Tensor(np.zeros_like(out.data), requires_grad=True) for out in outs]
+    pulled: list[Any] = [None] * len(args.leaves)
+    for out, u in zip(outs, us, strict=True):
+        if out.requires_grad:
+            found = engine.backward(out, u, create_graph=True, inputs=args.leaves)
+            pulled = [g if t is None else t if g is None else t + g
+                      for t, g in zip(pulled, found, strict=True)]
+
+    def push(tangents: Sequence[Any]) -> list[Any]:
+        total: Any = None
+        for g, v in zip(pulled, tangents, strict=True):
+            if g is not None and v is not None:
+                term = (g * v).sum()
+                total = term if total is None else total + term
+        if total is None or not total.requires_grad:
+            found: list[Any] = [None] * len(us)
+        else:
+            seed = np.ones_like(total.data)
+            found = engine.backward(total, _constant(seed) if args.nested else seed,
+                                    retain_graph=True, create_graph=args.nested, inputs=us)
+        return [_zeros_like(u, args.nested) if jv is None else jv
+                for jv, u in zip(found, us, strict=True)]
+
+    return push
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any],
         tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """(f(*primals), J·tangents): forward mode by the double-VJP trick.
-
-    uᵀJ is linear in the cotangent u, so J v = ∂/∂u ⟨uᵀ J, v⟩: one sweep with a symbolic u
-    (recorded), then one sweep from ⟨uᵀ J, v⟩ back to u.
-    """
+    """(f(*primals), J·tangents): forward mode by the double-VJP trick (`_linearize`). Each
+    tangent has the structure of its primal; the result has that of f's output."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     args = _Args("jvp", primals, tuple(range(len(primals))))
-    out = _call("jvp", f, args)
-    u = Tensor(np.zeros_like(out.data), requires_grad=True)
-    if not out.requires_grad:
-        return _plain(out, args.nested), np.zeros_like(out.data)
-    adjoints = engine.backward(out, u, create_graph=True, inputs=args.leaves)
-    total: Any = None
-    for g, v, leaf in zip(adjoints, tangents, args.leaves, strict=True):
-        if g is not None:
-            v = np.asarray(v._data if isinstance(v, Tensor) else v, dtype=leaf.dtype)
-            if v.shape != leaf.shape:
-                raise ValueError(f"jvp: tangent has shape {v.shape}, primal has shape "
-                                 f"{leaf.shape}")
-            term = (g * v).sum()
-            total = term if total is None else total + term
-    if total is None or not total.requires_grad:
-        return _plain(out, args.nested), np.zeros_like(out.data)
-    seed = np.ones_like(total.data)
-    (jv,) = engine.backward(total, _constant(seed) if args.nested else seed,
-                           create_graph=args.nested, inputs=[u])
-    return _plain(out, args.nested), np.zeros_like(out.data) if jv is None else jv
+    outs, out_def = _outputs("jvp", _call("jvp", f, args))
+    vs: list[Any] = []
+    for (treedef, _), tangent in zip(args.trees, tangents, strict=True):
+        vs.extend([tangent] if treedef.kind == "leaf" else
+                  _matching_leaves("jvp", "tangent", tangent, treedef))
+    for k, (v, leaf) in enumerate(zip(vs, args.leaves, strict=True)):
+        if isinstance(v, Tensor) and v.requires_grad:
+            continue  # a tangent from an outer transform: J·v stays differentiable in v
+        v = np.asarray(v._data if isinstance(v, Tensor) else v, dtype=leaf.dtype)
+        if v.shape != leaf.shape:
+            raise ValueError(f"jvp: tangent has shape {v.shape}, primal has shape {leaf.shape}")
+        vs[k] = v
+    jvs = _linearize(args, outs)(vs)
+    return (out_def.unflatten([_plain(o, args.nested) for o in outs]),
+            out_def.unflatten([_plain(jv, args.nested) for jv in jvs]))
 
 
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Any:
-    """H(x)·v for scalar `f`, without forming H: the gradient of ⟨∇f(x), v⟩."""
-    direction = np.asarray(v._data if isinstance(v, Tensor) else v)
-    return grad(lambda t: (grad(f)(t) * direction).sum())(x)
+    """H(x)·v for scalar `f`, without forming H: the gradient of ⟨∇f(x), v⟩. `v` has the
+    structure of `x`, and so has the result."""
+    _, x_def = tree_flatten(x)
+    directions = [leaf if isinstance(leaf, Tensor) and leaf.requires_grad else
+                  np.asarray(leaf._data if isinstance(leaf, Tensor) else leaf)
+                  for leaf in ([v] if x_def.kind == "leaf" else
+                               _matching_leaves("hvp", "direction", v, x_def))]
+
+    def inner(t: Any) -> Any:
+        total: Any = 0.0
+        for g, d in zip(tree_leaves(grad(f)(t)), directions, strict=True):
+            total = total + (g * d).sum()
+        return total
+
+    return grad(inner)(x)

@@ -1,8 +1,10 @@
-"""Tests for the functional transforms: grad, value_and_grad, jacobian, hessian, vjp, jvp, hvp.
+"""Tests for the functional transforms: grad, value_and_grad, elementwise_grad, jacobian
+(jacrev), jacfwd, hessian, vjp, jvp, hvp.
 
 Every result is checked against a closed form (or, for jvp and hvp, against the full
 jacobian / hessian contracted with the direction); then higher orders, argument handling,
-Newton's method on Rosenbrock, and a property test over random points and directions.
+Newton's method on Rosenbrock, a property test over random points and directions, and
+pytrees (dicts, lists, tuples, nested) through every transform.
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import (
-    Tensor,
+from autograd_lite import Tensor, stack
+from autograd_lite.functional import (
+    elementwise_grad,
     grad,
     hessian,
     hvp,
+    jacfwd,
     jacobian,
+    jacrev,
     jvp,
     value_and_grad,
     vjp,
 )
+from autograd_lite.pytree import tree_flatten
 
 
 def rosenbrock(x):
@@ -124,17 +130,21 @@ def test_out_of_range_argnums_raise_value_error(argnums):
         grad(f_xy, argnums=argnums)(X, Y)
 
 
-def test_non_differentiated_arguments_are_passed_through_unchanged():
+def test_non_differentiated_arguments_reach_f_as_constant_tensors():
     seen = []
-    scale, name = np.array([2.0, 3.0]), "tag"
+    scale, name, count, flag = np.array([2.0, 3.0]), "tag", 3, True
 
-    def f(x, s, label):
-        seen.append((x, s, label))
+    def f(x, s, label, n, on):
+        seen.append((x, s, label, n, on))
         return (x * s).sum()
 
-    np.testing.assert_array_equal(grad(f)(np.ones(2), scale, name), scale)
-    x, s, label = seen[0]
-    assert isinstance(x, Tensor) and s is scale and label is name
+    np.testing.assert_array_equal(grad(f)(np.ones(2), scale, name, count, flag), scale)
+    x, s, label, n, on = seen[0]
+    assert isinstance(x, Tensor) and x.requires_grad
+    assert isinstance(s, Tensor) and not s.requires_grad and s.dtype == np.float64
+    np.testing.assert_array_equal(s.data, scale)
+    assert s.data is not scale  # a copy: the caller's array may change afterwards
+    assert label is name and n is count and on is flag  # strings, ints, bools: as they are
 
 
 def test_no_grad_is_touched_on_tensors_passed_in():
@@ -412,3 +422,316 @@ def test_mixed_second_derivative_through_a_non_differentiated_argument():
     mixed = grad(lambda w: grad(f, argnums=0)(np.array(x0), w))(np.array(w0))
     expected = np.cos(x0 * w0) - x0 * w0 * np.sin(x0 * w0)
     np.testing.assert_allclose(mixed, expected, rtol=1e-12)
+
+
+# --- constants: arguments that are not differentiated ----------------------------------------
+
+def test_a_non_differentiated_array_has_tensor_methods():
+    # before: y arrived as a raw ndarray and y.exp() failed
+    g = grad(lambda x, y: (x * y.exp()).sum())(np.ones(2), np.array([0.0, 1.0]))
+    np.testing.assert_allclose(g, [1.0, np.e], rtol=1e-15)
+
+
+def test_a_non_differentiated_float_is_a_float64_tensor_and_numpy_works_on_it():
+    seen = []
+
+    def f(x, c):
+        seen.append(c)
+        return np.sum(x * np.exp(c))
+
+    np.testing.assert_allclose(grad(f)(np.ones(3), 0.5), np.full(3, np.exp(0.5)), rtol=1e-15)
+    assert isinstance(seen[0], Tensor) and seen[0].dtype == np.float64 and seen[0].ndim == 0
+
+
+def test_non_differentiated_pytrees_become_pytrees_of_constants():
+    seen = []
+    data = {"X": np.ones((2, 2)), "meta": ("label", 3), "w": [0.5, np.float32(2.0)]}
+
+    def f(x, d):
+        seen.append(d)
+        return (x * (d["X"] @ x) * d["w"][0].exp()).sum()
+
+    grad(f)(np.ones(2), data)
+    d = seen[0]
+    assert isinstance(d["X"], Tensor) and not d["X"].requires_grad
+    assert d["meta"] == ("label", 3)
+    assert isinstance(d["w"][0], Tensor) and isinstance(d["w"][1], Tensor)
+    assert d["w"][1].dtype == np.float32
+
+
+def test_objects_and_tensors_pass_unchanged():
+    marker, T = object(), Tensor(np.array([1.0, 2.0]))
+    seen = []
+
+    def f(x, m, t):
+        seen.append((m, t))
+        return (x * t).sum()
+
+    grad(f)(np.ones(2), marker, T)
+    assert seen[0][0] is marker and seen[0][1] is T
+
+
+# --- pytrees through every transform -----------------------------------------------------------
+
+W0 = np.array([[0.5, -1.0], [2.0, 0.3], [-0.7, 1.1]])
+B0 = np.array([0.1, -0.2])
+X0 = np.array([[1.0, 2.0, -1.0], [0.5, -0.3, 0.8]])
+
+
+def mlp_loss(params, X):
+    """tanh(X W + b) squared and summed: params = {"W": (3, 2), "b": (2,)}."""
+    h = np.tanh(X @ params["W"] + params["b"])
+    return (h * h).sum()
+
+
+def mlp_loss_grad(W, b, X):
+    h = np.tanh(X @ W + b)
+    dz = 2 * h * (1 - h * h)
+    return X.T @ dz, dz.sum(axis=0)
+
+
+def test_grad_of_a_dict_is_a_dict_with_the_same_keys_and_shapes():
+    params = {"W": W0, "b": B0}
+    g = grad(mlp_loss)(params, X0)
+    assert isinstance(g, dict) and list(g) == ["W", "b"]
+    gW, gb = mlp_loss_grad(W0, B0, X0)
+    np.testing.assert_allclose(g["W"], gW, rtol=1e-13)
+    np.testing.assert_allclose(g["b"], gb, rtol=1e-13)
+
+
+def test_grad_keeps_lists_tuples_namedtuples_and_floats():
+    from collections import namedtuple
+
+    Layer = namedtuple("Layer", ["w", "b"])
+    params = [Layer(np.array([1.0, 2.0]), 0.5), (np.array(3.0), [2.0])]
+
+    def f(p):
+        (layer, (c, (d,))) = p
+        return (layer.w ** 2).sum() * layer.b + c * d ** 3
+
+    g = grad(f)(params)
+    assert type(g) is list and type(g[0]) is Layer and type(g[1]) is tuple
+    assert type(g[1][1]) is list
+    np.testing.assert_array_equal(g[0].w, [1.0, 2.0])  # 2w·b
+    assert type(g[0].b) is float and g[0].b == 5.0
+    assert isinstance(g[1][0], np.ndarray) and g[1][0] == 8.0  # d³
+    assert type(g[1][1][0]) is float and g[1][1][0] == 36.0  # 3c·d²
+
+
+def test_argnums_tuple_over_pytrees():
+    def f(a, b):
+        return (a["x"] * b[0]).sum() + b[1]
+
+    ga, gb = grad(f, argnums=(0, 1))({"x": np.array([1.0, 2.0])}, (np.array([3.0, 4.0]), 5.0))
+    np.testing.assert_array_equal(ga["x"], [3.0, 4.0])
+    np.testing.assert_array_equal(gb[0], [1.0, 2.0])
+    assert gb[1] == 1.0
+    gb_only = grad(f, argnums=1)({"x": np.array([1.0, 2.0])}, (np.array([3.0, 4.0]), 5.0))
+    assert isinstance(gb_only, tuple) and gb_only[1] == 1.0
+
+
+def test_value_and_grad_of_a_pytree():
+    value, g = value_and_grad(mlp_loss)({"W": W0, "b": B0}, X0)
+    assert value == pytest.approx(float((np.tanh(X0 @ W0 + B0) ** 2).sum()), rel=1e-14)
+    np.testing.assert_allclose(g["b"], mlp_loss_grad(W0, B0, X0)[1], rtol=1e-13)
+
+
+def test_an_unreached_pytree_leaf_gets_zeros():
+    g = grad(lambda p: p["used"].sum())({"used": np.ones(2), "unused": np.ones(3)})
+    np.testing.assert_array_equal(g["unused"], np.zeros(3))
+
+
+def test_a_pytree_leaf_must_be_floating():
+    with pytest.raises(TypeError, match="floating-point"):
+        grad(lambda p: p["a"].sum())({"a": np.arange(3)})
+
+
+def test_grad_of_grad_with_pytrees():
+    # f(p) = a²·b³: ∂f/∂a = 2ab³; its gradient: (2b³, 6ab²)
+    def f(p):
+        return p["a"] ** 2 * p["b"] ** 3
+
+    second = grad(lambda p: grad(f)(p)["a"])({"a": 2.0, "b": 3.0})
+    assert second == {"a": 54.0, "b": 108.0}  # 2·27, 6·2·9
+
+
+def test_jacobian_of_a_pytree_input_nests_the_blocks():
+    def f(p):
+        return p["W"].T @ p["x"] + p["c"]
+
+    p = {"W": W0, "x": np.array([1.0, -1.0, 2.0]), "c": 0.5}
+    J = jacobian(f)(p)
+    assert J["W"].shape == (2, 3, 2) and J["x"].shape == (2, 3) and J["c"].shape == (2,)
+    np.testing.assert_array_equal(J["x"], W0.T)
+    np.testing.assert_array_equal(J["c"], [1.0, 1.0])
+    expected = np.zeros((2, 3, 2))
+    for i in range(2):
+        expected[i, :, i] = p["x"]
+    np.testing.assert_array_equal(J["W"], expected)
+
+
+def test_jacobian_of_a_pytree_output_has_the_output_structure_outside():
+    def f(x):
+        return {"sq": x ** 2, "total": x.sum()}
+
+    x = np.array([1.0, 2.0, 3.0])
+    J = jacobian(f)(x)
+    np.testing.assert_array_equal(J["sq"], np.diag(2 * x))
+    np.testing.assert_array_equal(J["total"], np.ones(3))
+    Jd = jacobian(lambda p: (p["a"] * p["b"], p["a"]))({"a": 2.0, "b": 3.0})
+    assert Jd == ({"a": 3.0, "b": 2.0}, {"a": 1.0, "b": 0.0})
+
+
+def test_hessian_of_a_dict_has_blocks_for_every_pair():
+    def f(p):
+        return (p["x"] ** 2 * p["y"]).sum()  # ∂²/∂x² = 2y·I, ∂²/∂x∂y = 2x, ∂²/∂y² = 0
+
+    p = {"x": np.array([1.0, 2.0]), "y": 3.0}
+    H = hessian(f)(p)
+    np.testing.assert_array_equal(H["x"]["x"], 6.0 * np.eye(2))
+    np.testing.assert_array_equal(H["x"]["y"], [2.0, 4.0])
+    np.testing.assert_array_equal(H["y"]["x"], [2.0, 4.0])
+    assert H["y"]["y"] == 0.0
+
+
+def test_hessian_with_argnums_tuple_is_a_tuple_of_tuples():
+    def f(x, y):
+        return (x * x * y).sum()
+
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    (Hxx, Hxy), (Hyx, Hyy) = hessian(f, argnums=(0, 1))(x, y)
+    np.testing.assert_array_equal(Hxx, np.diag(2 * y))
+    np.testing.assert_array_equal(Hxy, np.diag(2 * x))
+    np.testing.assert_array_equal(Hyx, np.diag(2 * x))
+    np.testing.assert_array_equal(Hyy, np.zeros((2, 2)))
+
+
+def test_vjp_with_pytree_primals_and_output():
+    def f(p, s):
+        return {"y": p["W"].T @ s, "n": (s * s).sum()}
+
+    p, s = {"W": W0}, np.array([1.0, -1.0, 2.0])
+    value, pullback = vjp(f, p, s)
+    np.testing.assert_allclose(value["y"], W0.T @ s)
+    assert value["n"] == 6.0
+    u = {"y": np.array([1.0, 2.0]), "n": 3.0}
+    gp, gs = pullback(u)
+    np.testing.assert_allclose(gp["W"], np.outer(s, u["y"]), rtol=1e-15)
+    np.testing.assert_allclose(gs, W0 @ u["y"] + 2 * 3.0 * s, rtol=1e-15)
+    with pytest.raises(ValueError, match="structure"):
+        pullback({"y": np.ones(2)})
+
+
+def test_jvp_with_pytree_primals_tangents_and_output():
+    def f(p):
+        return (p["a"] * p["b"].sin(), p["a"].sum())
+
+    p = {"a": np.array([1.0, 2.0]), "b": np.array([0.3, -0.5])}
+    v = {"a": np.array([0.5, 1.0]), "b": np.array([2.0, -1.0])}
+    (y, total), (dy, dtotal) = jvp(f, (p,), (v,))
+    np.testing.assert_allclose(y, p["a"] * np.sin(p["b"]))
+    np.testing.assert_allclose(dy, v["a"] * np.sin(p["b"]) + p["a"] * np.cos(p["b"]) * v["b"],
+                               rtol=1e-14)
+    assert dtotal == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="structure"):
+        jvp(f, (p,), ({"a": v["a"]},))
+
+
+def test_hvp_with_pytrees_matches_the_hessian_blocks():
+    def f(p):
+        return (p["x"] ** 3).sum() * p["y"] + p["y"] ** 2
+
+    p = {"x": np.array([1.0, -2.0]), "y": 0.5}
+    v = {"x": np.array([0.3, 0.7]), "y": -1.0}
+    Hv = hvp(f, p, v)
+    H = hessian(f)(p)
+    np.testing.assert_allclose(Hv["x"], H["x"]["x"] @ v["x"] + H["x"]["y"] * v["y"], rtol=1e-14)
+    assert Hv["y"] == pytest.approx(H["y"]["x"] @ v["x"] + H["y"]["y"] * v["y"], rel=1e-14)
+
+
+# --- elementwise_grad ------------------------------------------------------------------------
+
+def test_elementwise_grad_of_an_elementwise_function_is_its_derivative_everywhere():
+    x = np.linspace(-3, 3, 13)
+    d = elementwise_grad(lambda t: np.tanh(t))(x)
+    np.testing.assert_allclose(d, 1 - np.tanh(x) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(d, np.diag(jacobian(lambda t: np.tanh(t))(x)), rtol=1e-14)
+
+
+def test_elementwise_grad_nests_to_the_third_derivative_of_tanh():
+    # with y = tanh x: tanh' = 1 - y², tanh'' = -2y(1 - y²), tanh''' = (6y² - 2)(1 - y²)
+    x = np.linspace(-2, 2, 9)
+    y = np.tanh(x)
+    d2 = elementwise_grad(elementwise_grad(np.tanh))(x)
+    np.testing.assert_allclose(d2, -2 * y * (1 - y ** 2), rtol=1e-12, atol=1e-14)
+    d3 = elementwise_grad(elementwise_grad(elementwise_grad(np.tanh)))(x)
+    np.testing.assert_allclose(d3, (6 * y ** 2 - 2) * (1 - y ** 2), rtol=1e-12, atol=1e-14)
+
+
+def test_elementwise_grad_of_a_non_elementwise_function_is_the_gradient_of_the_sum():
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(elementwise_grad(lambda t: A @ t)(np.ones(2)), [4.0, 6.0])
+
+
+def test_elementwise_grad_with_a_pytree_output_and_argnums():
+    g = elementwise_grad(lambda a, b: [a * b, b], argnums=1)(np.array([2.0, 3.0]), np.ones(2))
+    np.testing.assert_array_equal(g, [3.0, 4.0])
+
+
+# --- jacfwd and jacrev -------------------------------------------------------------------------
+
+def test_jacrev_is_jacobian():
+    assert jacrev is jacobian
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: t ** 2,
+    lambda t: A23 @ t.sin(),
+    lambda t: (t.reshape(3, 1) * t.reshape(1, 3)).tanh(),  # (3,) -> (3, 3)
+    lambda t: (t * t).sum(),
+])
+def test_jacfwd_and_jacrev_agree(fn):
+    x = np.array([0.3, -1.2, 0.8])
+    Jf, Jr = jacfwd(fn)(x), jacrev(fn)(x)
+    assert Jf.shape == Jr.shape
+    np.testing.assert_allclose(Jf, Jr, rtol=1e-13, atol=1e-15)
+
+
+def test_jacfwd_and_jacrev_agree_on_pytrees_and_argnums():
+    def f(p, s):
+        return {"z": (p["W"].T @ s).tanh(), "s": s * p["c"]}
+
+    p, s = {"W": W0, "c": 2.0}, np.array([1.0, -1.0, 0.5])
+    for argnums in (0, 1, (0, 1)):
+        leaves_f, def_f = tree_flatten(jacfwd(f, argnums)(p, s))
+        leaves_r, def_r = tree_flatten(jacrev(f, argnums)(p, s))
+        assert def_f == def_r
+        for a, b in zip(leaves_f, leaves_r, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_jax_hessian_spelling_jacfwd_of_jacrev():
+    x = np.array([-1.2, 1.0])
+    np.testing.assert_allclose(jacfwd(jacrev(rosenbrock))(x), rosenbrock_hessian(x), rtol=1e-13)
+    np.testing.assert_allclose(jacrev(jacfwd(rosenbrock))(x), rosenbrock_hessian(x), rtol=1e-13)
+
+
+# --- hessian of a vector-valued function -------------------------------------------------------
+
+def three_products(t):
+    """(x0² x1, x1² x2, x0 x1 x2): a vector function with three different Hessians."""
+    return stack([t[0] ** 2 * t[1], t[1] ** 2 * t[2], t[0] * t[1] * t[2]])
+
+
+def test_hessian_of_a_vector_function_has_shape_out_in_in():
+    x = np.array([1.0, 2.0, -0.5])
+    H = hessian(three_products)(x)
+    assert H.shape == (3, 3, 3)
+    for i in range(3):
+        np.testing.assert_allclose(H[i], hessian(lambda t, i=i: three_products(t)[i])(x),
+                                   rtol=1e-14)
+    np.testing.assert_allclose(H, jacfwd(jacrev(three_products))(x), rtol=1e-13)
+    a, b, c = x
+    np.testing.assert_array_equal(H[0], [[2 * b, 2 * a, 0], [2 * a, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(H[1], [[0, 0, 0], [0, 2 * c, 2 * b], [0, 2 * b, 0]])
+    np.testing.assert_array_equal(H[2], [[0, c, b], [c, 0, a], [b, a, 0]])
