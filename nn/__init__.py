@@ -4,15 +4,16 @@ Backpropagation through every layer falls out of the engine's chain rule: layers
 compositions of Tensor ops (a dedicated primitive only where speed or stability needs one:
 im2col for convolutions, the fused softmax cross-entropy).
 
-    module    Module, Parameter, Sequential          layers    Linear, activations, Dropout, ...
-    conv      Conv2d, MaxPool2d                        scalar    Neuron, Layer, MLP (on Values)
-    losses    mse_loss, cross_entropy, ...             classic   Perceptron, Adaline
-    optim     SGD, Adagrad, RMSprop, Adam, AdamW, lr_scheduler
-    init      xavier_*, kaiming_*, normal_, zeros_     data      DataLoader, datasets, load_idx
-    train     fit, evaluate                            serialize save, load
+    module      Module, Parameter, Sequential    layers     Linear, activations, Dropout, ...
+    conv        Conv2d, MaxPool2d                scalar     Neuron, Layer, MLP (on Values)
+    losses      mse_loss, ..., MSELoss, ...      classic    Perceptron, Adaline
+    functional  PyTorch's functional names: `import nn.functional as F`
+    optim       SGD, Adagrad, RMSprop, Adam, AdamW, lr_scheduler
+    init        xavier_*, kaiming_*, normal_, zeros_   data  DataLoader, datasets, load_idx
+    train       fit, evaluate                    serialize  save, load
 """
 
-from . import data, init, optim
+from . import data, functional, init, optim
 from .classic import Adaline, Perceptron
 from .conv import Conv2d, MaxPool2d
 from .layers import (
@@ -27,13 +28,23 @@ from .layers import (
     Tanh,
 )
 from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
+    l1_loss,
     l1_penalty,
     l2_penalty,
     mse_loss,
+    nll_loss,
+    smooth_l1_loss,
 )
 from .module import Module, ModuleList, Parameter, Sequential
 from .scalar import MLP, Layer, Neuron
@@ -45,9 +56,12 @@ __all__ = [
     "Neuron", "Layer", "MLP",
     "Linear", "Conv2d", "MaxPool2d", "Flatten", "Dropout", "BatchNorm1d",
     "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softmax",
-    "mse_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "hinge_loss", "l1_penalty", "l2_penalty",
+    "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss", "l1_penalty",
+    "l2_penalty",
+    "MSELoss", "L1Loss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+    "BCEWithLogitsLoss",
     "Perceptron", "Adaline",
-    "optim", "init", "data",
+    "functional", "optim", "init", "data",
     "fit", "evaluate", "save", "load",
 ]

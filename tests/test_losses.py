@@ -1,6 +1,8 @@
 """Tests for `nn.losses`: every loss against a numpy formula, gradchecks on float64 Tensors,
 stability at ±1000, PyTorch's log clamp in binary cross-entropy, shape checks, the penalties on
-Tensors and on Values, and Elgendy's categorical cross-entropy example (TEXTBOOK example 6)."""
+Tensors and on Values, Elgendy's categorical cross-entropy example (TEXTBOOK example 6), and
+`reduction=` / `weight=` / `pos_weight=` on both paths (Tensors and lists of Values) and in the
+loss modules. (Every loss against PyTorch: tests/test_nn_functional.py.)"""
 
 from __future__ import annotations
 
@@ -9,15 +11,19 @@ import math
 import numpy as np
 import pytest
 
+import nn
 from autograd_lite import Tensor, Value, gradcheck
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     hinge_loss,
+    l1_loss,
     l1_penalty,
     l2_penalty,
     mse_loss,
+    nll_loss,
+    smooth_l1_loss,
 )
 from nn.module import Parameter
 
@@ -263,7 +269,8 @@ def _random_point(loss, rng, n):
 
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("loss", [mse_loss, binary_cross_entropy,
-                                  binary_cross_entropy_with_logits, hinge_loss])
+                                  binary_cross_entropy_with_logits, hinge_loss, l1_loss,
+                                  smooth_l1_loss])
 def test_each_loss_is_the_same_function_on_values_and_on_a_tensor(loss, seed):
     """One term serves both paths: same loss and same gradients, at random points."""
     rng = np.random.default_rng(seed)
@@ -360,3 +367,134 @@ def test_elgendy_categorical_cross_entropy(probs, printed):
     loss = cross_entropy(logits, np.array([1])).item()
     assert loss == pytest.approx(-math.log(probs[1]), rel=1e-12)
     assert math.floor(loss * 100) / 100 == pytest.approx(printed)  # the book truncates
+
+
+# --- reduction, weight and pos_weight -------------------------------------------------------------
+
+ELEMENTWISE = [mse_loss, l1_loss, smooth_l1_loss, binary_cross_entropy,
+               binary_cross_entropy_with_logits, hinge_loss]
+
+
+def _point(loss, n=5):
+    return _random_point(loss, np.random.default_rng(n), n)
+
+
+@pytest.mark.parametrize("loss", ELEMENTWISE, ids=lambda f: f.__name__)
+def test_reductions_on_tensors_agree_with_each_other(loss):
+    pred, target = _point(loss)
+    none = loss(Tensor(pred), target, reduction="none")
+    assert none.shape == pred.shape
+    assert loss(Tensor(pred), target, reduction="sum").item() == pytest.approx(none.data.sum())
+    mean = loss(Tensor(pred), target)  # the default, unchanged
+    assert mean.item() == pytest.approx(none.data.mean(), rel=1e-14)
+    assert mean.item() == loss(Tensor(pred), target, reduction="mean").item()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", ELEMENTWISE, ids=lambda f: f.__name__)
+def test_reductions_on_values_agree_with_tensors(loss, reduction):
+    pred, target = _point(loss)
+    values = [Value(float(p)) for p in pred]
+    on_values = loss(values, target, reduction=reduction)
+    tensor = Tensor(pred, requires_grad=True)
+    on_tensor = loss(tensor, target, reduction=reduction)
+    if reduction == "none":
+        assert isinstance(on_values, list) and len(on_values) == len(pred)
+        np.testing.assert_allclose([v.data for v in on_values], on_tensor.data, rtol=1e-12)
+        total = on_values[0]
+        for v in on_values[1:]:
+            total = total + v * 1.0
+        total.backward()
+        on_tensor.sum().backward()
+    else:
+        assert isinstance(on_values, Value)
+        assert on_values.data == pytest.approx(on_tensor.item(), rel=1e-12)
+        on_values.backward()
+        on_tensor.backward()
+    np.testing.assert_allclose([v.grad for v in values], tensor.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_reduction_none_on_a_single_value_is_a_value():
+    loss = mse_loss(Value(3.0), 1.0, reduction="none")
+    assert isinstance(loss, Value) and loss.data == 4.0
+
+
+@pytest.mark.parametrize("loss", ELEMENTWISE + [cross_entropy, nll_loss],
+                         ids=lambda f: f.__name__)
+def test_unknown_reduction_raises_naming_the_loss(loss):
+    with pytest.raises(ValueError, match=f"{loss.__name__}: reduction must be"):
+        loss(Tensor(np.zeros((2, 2))), np.zeros(2, dtype=int) if loss in (cross_entropy,
+             nll_loss) else np.zeros((2, 2)), reduction="batchmean")
+
+
+def test_weights_on_values_agree_with_tensors():
+    p, t = np.array([0.2, 0.7, 0.9]), np.array([0.0, 1.0, 1.0])
+    w, pos = np.array([0.5, 2.0, 1.0]), np.array([3.0, 0.5, 1.0])
+    for loss, kwargs in ((binary_cross_entropy, {"weight": w}),
+                         (binary_cross_entropy_with_logits, {"weight": w, "pos_weight": pos}),
+                         (binary_cross_entropy_with_logits, {"pos_weight": 2.0})):
+        values = [Value(x) for x in p]
+        on_values = loss(values, t, reduction="sum", **kwargs)
+        on_values.backward()
+        tensor = Tensor(p, requires_grad=True)
+        on_tensor = loss(tensor, t, reduction="sum", **kwargs)
+        on_tensor.backward()
+        assert on_values.data == pytest.approx(on_tensor.item(), rel=1e-13)
+        np.testing.assert_allclose([v.grad for v in values], tensor.grad, rtol=1e-13)
+
+
+def test_pos_weight_scales_the_positive_term():
+    x, t = np.array([0.3, -1.0]), np.array([1.0, 1.0])
+    plain = binary_cross_entropy_with_logits(Tensor(x), t, reduction="none").data
+    weighted = binary_cross_entropy_with_logits(Tensor(x), t, reduction="none", pos_weight=4.0)
+    np.testing.assert_allclose(weighted.data, 4 * plain, rtol=1e-14)  # t = 1: only that term
+    assert gradcheck(lambda z: binary_cross_entropy_with_logits(z, t, pos_weight=4.0),
+                     np.array([0.0, 1000.0]) + x)
+
+
+def test_binary_losses_are_finite_with_pos_weight_at_plus_minus_1000():
+    x = Tensor(np.array([1000.0, -1000.0]), requires_grad=True)
+    loss = binary_cross_entropy_with_logits(x, np.array([1.0, 1.0]), pos_weight=2.0,
+                                            reduction="sum")
+    loss.backward()
+    assert loss.item() == pytest.approx(2000.0)  # 2 · softplus(1000) for the second
+    np.testing.assert_allclose(x.grad, [0.0, -2.0], atol=1e-12)
+
+
+def test_nll_loss_picks_and_weights_log_probabilities():
+    logp = np.log(np.array([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]]))
+    k = np.array([1, 0, -100])
+    assert nll_loss(Tensor(logp), k).item() == pytest.approx(-(logp[0, 1] + logp[1, 0]) / 2)
+    weighted = nll_loss(Tensor(logp), k, weight=np.array([3.0, 1.0])).item()
+    assert weighted == pytest.approx(-(logp[0, 1] + 3 * logp[1, 0]) / 4)
+    np.testing.assert_allclose(nll_loss(Tensor(logp), k, reduction="none").data,
+                               [-logp[0, 1], -logp[1, 0], 0.0])
+    with pytest.raises(ValueError, match="nll_loss: targets must be integer class labels"):
+        nll_loss(Tensor(logp), np.array([0.0, 1.0, 1.0]))
+
+
+def test_cross_entropy_default_results_are_unchanged():
+    z, k = RNG.normal(size=(6, 4)), RNG.integers(0, 4, size=6)
+    fused = cross_entropy(Tensor(z, requires_grad=True), k)
+    assert fused._op == "cross_entropy"  # still the fused op
+    general = cross_entropy(Tensor(z), k, reduction="sum").item() / 6
+    assert fused.item() == pytest.approx(general, rel=1e-14)
+
+
+def test_loss_modules_on_a_scalar_mlp():
+    """The loss classes serve micrograd-style lists of Values like the functions."""
+    model = nn.MLP(2, [3, 2], rng=np.random.default_rng(0))
+    out = model([0.5, -1.0])
+    for criterion, target in ((nn.MSELoss(), [0.0, 1.0]), (nn.L1Loss(reduction="sum"), [1, 1]),
+                              (nn.SmoothL1Loss(beta=0.5), [0.0, 1.0]),
+                              (nn.BCEWithLogitsLoss(pos_weight=np.array([1.0, 2.0])), [0, 1])):
+        loss = criterion(out, target)
+        assert isinstance(loss, Value)
+        functional = {nn.MSELoss: mse_loss, nn.L1Loss: l1_loss, nn.SmoothL1Loss: smooth_l1_loss,
+                      nn.BCEWithLogitsLoss: binary_cross_entropy_with_logits}[type(criterion)]
+        expected = functional(Tensor(np.array([v.data for v in out])), np.array(target, float),
+                              reduction=criterion.reduction,
+                              **({"beta": 0.5} if functional is smooth_l1_loss else {}),
+                              **({"pos_weight": np.array([1.0, 2.0])}
+                                 if functional is binary_cross_entropy_with_logits else {}))
+        assert loss.data == pytest.approx(expected.item(), rel=1e-12)
