@@ -6,10 +6,12 @@ Every weight is its own `Value`, so a whole network is a graph of scalar ops tha
 
     model = MLP(2, [16, 16, 1])      # ReLU hidden layers, a linear last layer
     score = model([0.5, -1.0])       # a single Value, as the last layer has one neuron
+    MLP(2, [8, 1], nonlin="tanh")    # tanh hidden layers (the last layer stays linear)
 
 Conventions (micrograd's, apart from the initial scale): weights are drawn from
 uniform(−1, 1)/√nin ("scaled by fan-in"), biases start at 0, and a `Layer` with one neuron
-returns a single Value instead of a list.
+returns a single Value instead of a list. A neuron's `nonlin` is "relu", "tanh" or None
+(linear); micrograd's True and False mean "relu" and None.
 
 The parameters are Values, not Tensors, so these modules override `Module`'s bookkeeping:
 `parameters()` is a list of Values (micrograd's), `named_parameters()` names each Value
@@ -39,6 +41,19 @@ __all__ = ["Neuron", "Layer", "MLP"]
 
 Inputs = Sequence[Value | float] | Value | float
 Group = list[Value] | Value  # one state_dict entry: a weight vector or a bias
+Nonlin = str | bool | None
+NONLINS = ("relu", "tanh", None)
+_NAMES = {"relu": "ReLU", "tanh": "Tanh", None: "Linear"}  # repr: ReLUNeuron(2), ...
+
+
+def _nonlin(nonlin: Nonlin, who: str) -> str | None:
+    """"relu", "tanh" or None; micrograd's True means "relu" and False None."""
+    if nonlin is True or nonlin is False:
+        return "relu" if nonlin else None
+    if nonlin not in NONLINS:
+        raise ValueError(f"{who}: nonlin must be 'relu', 'tanh' or None (True means 'relu', False "
+                         f"None), got {nonlin!r}")
+    return nonlin
 
 
 class _ScalarModule(Module):
@@ -111,13 +126,14 @@ def _as_list(xs: Inputs) -> list[Value | float]:
 
 
 class Neuron(_ScalarModule):
-    """One unit: `relu(w·x + b)` (`nonlin=True`) or the linear `w·x + b`.
+    """One unit: `relu(w·x + b)` (`nonlin="relu"`, or True as in micrograd), `tanh(w·x + b)`
+    (`nonlin="tanh"`) or the linear `w·x + b` (`nonlin=None`, or False).
 
     Weights start uniform(−1, 1)/√nin, drawn from `rng` (default: the shared generator that
     `autograd_lite.manual_seed` seeds); the bias starts at 0.
     """
 
-    def __init__(self, nin: int, nonlin: bool = True,
+    def __init__(self, nin: int, nonlin: Nonlin = "relu",
                  rng: np.random.Generator | None = None) -> None:
         super().__init__()
         if isinstance(nin, bool) or not isinstance(nin, (int, np.integer)) or nin < 1:
@@ -126,7 +142,16 @@ class Neuron(_ScalarModule):
         init = resolve_rng(rng).uniform(-1.0, 1.0, int(nin)) * scale
         self.w = [Value(float(x), label=f"w{i}") for i, x in enumerate(init)]
         self.b = Value(0.0, label="b")
-        self.nonlin = bool(nonlin)
+        self.nonlin = nonlin
+
+    @property
+    def nonlin(self) -> str | None:
+        """"relu", "tanh" or None (linear); setting True or False also works (micrograd)."""
+        return self._nonlin
+
+    @nonlin.setter
+    def nonlin(self, value: Nonlin) -> None:
+        object.__setattr__(self, "_nonlin", _nonlin(value, "Neuron"))
 
     @property
     def nin(self) -> int:
@@ -143,10 +168,12 @@ class Neuron(_ScalarModule):
         act = self.b
         for w, x in zip(self.w, xs, strict=True):
             act = act + w * x
-        return act.relu() if self.nonlin else act
+        if self._nonlin is None:
+            return act
+        return act.relu() if self._nonlin == "relu" else act.tanh()
 
     def __repr__(self) -> str:
-        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+        return f"{_NAMES[self._nonlin]}Neuron({len(self.w)})"
 
 
 class Layer(_ScalarModule):
@@ -169,18 +196,20 @@ class Layer(_ScalarModule):
 
 
 class MLP(_ScalarModule):
-    """`MLP(nin, [n1, n2, ..., nk])`: layers nin→n1→...→nk, ReLU on every hidden layer, the
-    last layer linear. Returns a single Value when nk == 1, else a list of nk Values."""
+    """`MLP(nin, [n1, n2, ..., nk])`: layers nin→n1→...→nk, `nonlin` ("relu" by default,
+    "tanh", or None) on every hidden layer, the last layer linear (micrograd's). Returns a
+    single Value when nk == 1, else a list of nk Values."""
 
     def __init__(self, nin: int, nouts: Sequence[int],
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, *, nonlin: Nonlin = "relu") -> None:
         super().__init__()
         sizes = [nin, *nouts]
         if len(sizes) < 2:
             raise ValueError("MLP: nouts must list at least one layer size")
-        rng = resolve_rng(rng)
+        rng, hidden = resolve_rng(rng), _nonlin(nonlin, "MLP")
         last = len(sizes) - 2
-        self.layers = _ModuleList([Layer(sizes[i], sizes[i + 1], nonlin=i != last, rng=rng)
+        self.layers = _ModuleList([Layer(sizes[i], sizes[i + 1],
+                                         nonlin=hidden if i != last else None, rng=rng)
                                    for i in range(len(sizes) - 1)])
 
     def forward(self, xs: Inputs) -> Value | list[Value]:

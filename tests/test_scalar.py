@@ -75,12 +75,108 @@ def test_initialisation_is_scaled_by_fan_in_with_zero_bias():
 def test_hidden_layers_are_relu_and_the_last_is_linear():
     model = MLP(2, [3, 3, 2], rng=rng())
     assert [[n.nonlin for n in layer.neurons] for layer in model.layers] == \
-        [[True] * 3, [True] * 3, [False] * 2]
+        [["relu"] * 3, ["relu"] * 3, [None] * 2]
     neuron = Neuron(2, rng=rng())
     neuron.w[0].data, neuron.w[1].data, neuron.b.data = 1.0, 2.0, -4.0
     assert neuron([1.0, 1.0]).data == 0.0  # relu(-1)
     neuron.nonlin = False
     assert neuron([1.0, 1.0]).data == -1.0
+
+
+# --- nonlin: micrograd's booleans, and "relu" | "tanh" | None ------------------------------------
+
+def test_nonlin_true_and_false_keep_micrograds_meaning():
+    assert Neuron(2, nonlin=True, rng=rng()).nonlin == "relu"
+    assert Neuron(2, True, rng=rng()).nonlin == "relu"  # micrograd's positional form
+    assert Neuron(2, nonlin=False, rng=rng()).nonlin is None
+    assert Neuron(2, rng=rng()).nonlin  # truthy for relu, as micrograd's `if self.nonlin`
+    assert not Neuron(2, nonlin=None, rng=rng()).nonlin
+    assert [n.nonlin for n in Layer(2, 2, nonlin=False, rng=rng()).neurons] == [None, None]
+
+
+@pytest.mark.parametrize("nonlin, activation", [
+    ("relu", lambda a: max(a, 0.0)), (True, lambda a: max(a, 0.0)), ("tanh", math.tanh),
+    (None, lambda a: a), (False, lambda a: a)])
+def test_neuron_nonlin(nonlin, activation):
+    neuron = Neuron(2, nonlin=nonlin, rng=rng())
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.5, -2.0, 0.25
+    for x in ([1.0, 1.0], [1.0, -0.5]):
+        act = 0.5 * x[0] - 2.0 * x[1] + 0.25
+        out = neuron(x)
+        assert out.data == pytest.approx(activation(act), rel=1e-15)
+    out = neuron([Value(1.0), Value(-0.5)])
+    out.backward()
+    slope = {"relu": 1.0, True: 1.0, "tanh": 1 - math.tanh(1.75) ** 2, None: 1.0, False: 1.0}
+    assert neuron.w[1].grad == pytest.approx(-0.5 * slope[nonlin])
+
+
+def test_neuron_nonlin_can_be_set_and_is_checked():
+    neuron = Neuron(2, rng=rng())
+    neuron.nonlin = "tanh"
+    assert neuron.nonlin == "tanh" and repr(neuron) == "TanhNeuron(2)"
+    neuron.nonlin = True
+    assert neuron.nonlin == "relu"
+    with pytest.raises(ValueError, match="Neuron: nonlin must be 'relu', 'tanh' or None"):
+        neuron.nonlin = "sigmoid"
+    with pytest.raises(ValueError, match="Neuron: nonlin"):
+        Neuron(2, nonlin="gelu")
+    with pytest.raises(ValueError, match="MLP: nonlin"):
+        MLP(2, [3, 1], nonlin="softplus")
+
+
+def test_mlp_nonlin_applies_to_hidden_layers_only():
+    model = MLP(2, [4, 4, 3], rng=rng(), nonlin="tanh")
+    assert [[n.nonlin for n in layer.neurons] for layer in model.layers] == \
+        [["tanh"] * 4, ["tanh"] * 4, [None] * 3]
+    assert repr(model).startswith("MLP of [Layer of [TanhNeuron(2), ")
+    assert repr(model).endswith("Layer of [LinearNeuron(4), LinearNeuron(4), LinearNeuron(4)]]")
+    linear = MLP(2, [3, 1], rng=rng(), nonlin=None)
+    assert [n.nonlin for n in linear.layers[0].neurons] == [None] * 3
+    hidden = model.layers[0]([3.0, -2.0])
+    assert all(-1 < v.data < 1 for v in hidden)
+
+
+def test_mlp_nonlin_state_dict_is_unchanged():
+    a, b = MLP(2, [3, 1], rng=rng(1), nonlin="tanh"), MLP(2, [3, 1], rng=rng(2))
+    assert list(a.state_dict()) == list(b.state_dict())
+    b.load_state_dict(a.state_dict())
+    assert [p.data for p in b.parameters()] == [p.data for p in a.parameters()]
+
+
+def test_tanh_mlp_learns_xor():
+    model = MLP(2, [4, 1], rng=rng(0), nonlin="tanh")
+    params = model.parameters()
+    for _ in range(200):
+        loss = mse_loss([model(x) for x in XOR_X], XOR_Y)
+        model.zero_grad()
+        loss.backward()
+        for p in params:
+            p.data -= 0.1 * p.grad
+    assert [model(x).data > 0 for x in XOR_X] == [y > 0 for y in XOR_Y]
+    assert loss.data < 0.05
+
+
+def test_scalar_mlp_against_a_pytorch_mlp():
+    """The same tanh MLP (weights copied) gives the same output and parameter gradients as
+    torch.nn (float64): micrograd's network is PyTorch's Linear–Tanh–Linear."""
+    torch = pytest.importorskip("torch")
+    model = MLP(3, [4, 2], rng=rng(7), nonlin="tanh")
+    reference = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(),
+                                    torch.nn.Linear(4, 2)).double()
+    with torch.no_grad():
+        for layer, linear in zip(model.layers, (reference[0], reference[2]), strict=True):
+            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons],
+                                             dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons],
+                                           dtype=torch.float64))
+    x = [0.3, -1.2, 0.7]
+    out = model(x)
+    (out[0] * 2 - out[1]).backward()
+    ref = reference(torch.tensor([x], dtype=torch.float64))[0]
+    (ref[0] * 2 - ref[1]).backward()
+    np.testing.assert_allclose([v.data for v in out], ref.detach().numpy(), rtol=1e-14)
+    grads = [[w.grad for w in n.w] for n in model.layers[0].neurons]
+    np.testing.assert_allclose(grads, reference[0].weight.grad.numpy(), rtol=1e-13)
 
 
 def test_forward_is_w_dot_x_plus_b():
