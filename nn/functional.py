@@ -11,12 +11,11 @@ PyTorch's `dim` names the axis. Arguments PyTorch has and these do not (`inplace
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor, concat, primitive
+from autograd_lite import Tensor, concat
 
 from .conv import _pair, im2col, pad2d
 from .conv import conv2d as _conv2d
@@ -53,6 +52,7 @@ def relu(input: Any) -> Tensor:
 
 
 def tanh(input: Any) -> Tensor:
+    """tanh x elementwise."""
     return _tensor(input).tanh()
 
 
@@ -84,35 +84,15 @@ def log_softmax(input: Any, dim: int | None = None, dtype: Any = None) -> Tensor
     return (x if dtype is None else x.astype(dtype)).log_softmax(axis=_axis(dim, "log_softmax"))
 
 
-_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
-
-
-def _erf_forward(x: np.ndarray) -> np.ndarray:
-    """The error function 2/√π ∫₀ˣ e^(−s²) ds, elementwise (math.erf: exact to rounding)."""
-    return np.asarray(_erf_ufunc(x), dtype=np.float64).astype(x.dtype)
-
-
-# erf (for gelu) as a primitive of the public op API, until the op table has one:
-# erf'(x) = 2/√π · e^(−x²); np.exp records `exp` on Tensors (create_graph), so every order works
-ERF = primitive(_erf_forward, name="erf").defvjp(
-    lambda g, out, x: g * (2 / math.sqrt(math.pi)) * np.exp(-(x * x)))
-
-
 def gelu(input: Any, approximate: str = "none") -> Tensor:
     """x·Φ(x) = ½x(1 + erf(x/√2)); with `approximate='tanh'`,
     ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's two forms)."""
-    x = _tensor(input)
-    if approximate == "none":
-        return 0.5 * x * (1 + ERF(x * (1 / math.sqrt(2))))
-    if approximate == "tanh":
-        return 0.5 * x * (1 + (math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)).tanh())
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _tensor(input).gelu(approximate)
 
 
 def silu(input: Any) -> Tensor:
     """x·σ(x) (swish)."""
-    x = _tensor(input)
-    return x * x.sigmoid()
+    return _tensor(input).silu()
 
 
 # --- layers -----------------------------------------------------------------------------------
