@@ -94,9 +94,14 @@ def laid_out(values: np.ndarray, layout: str) -> np.ndarray:
 
 def draw_values(rng: np.random.Generator, shape: Shape, domain: str) -> np.ndarray:
     """Random float64 values. "real": |x| in [0.2, 2] with a random sign, away from the kinks
-    of relu/abs/leaky_relu at 0; "positive": [0.5, 2] (log, sqrt, the base of x ** y)."""
+    of relu/abs/leaky_relu at 0; "positive": [0.5, 2] (log, sqrt, the base of x ** y);
+    "unit": |x| in [0.2, 0.9] (arcsin, arccos, arctanh); "above1": [1.2, 3] (arccosh)."""
     if domain == "positive":
         return np.asarray(rng.uniform(0.5, 2.0, size=shape))
+    if domain == "unit":
+        return np.asarray(rng.uniform(0.2, 0.9, size=shape) * rng.choice([-1.0, 1.0], size=shape))
+    if domain == "above1":
+        return np.asarray(rng.uniform(1.2, 3.0, size=shape))
     return np.asarray(rng.uniform(0.2, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape))
 
 
@@ -251,6 +256,18 @@ OPS: list[Op] = [
     Op("leaky_relu(x, 0.2)", "leaky_relu", lambda x: x.leaky_relu(negative_slope=0.2),
        lambda x: np.where(x > 0, x, 0.2 * x), UNARY),
     Op("x.abs()", "abs", Tensor.abs, np.abs, UNARY),
+    Op("x.elu()", "elu", Tensor.elu, lambda x: np.where(x > 0, x, np.expm1(x)), UNARY),
+    Op("elu(x, alpha=0.5)", "elu", lambda x: x.elu(alpha=0.5),
+       lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)), UNARY),
+    Op("x.gelu()", "gelu", Tensor.gelu,
+       lambda x: 0.5 * x * (1 + np.vectorize(math.erf, otypes=[float])(x / math.sqrt(2))),
+       UNARY),
+    Op("gelu(x, approximate='tanh')", "gelu", lambda x: x.gelu(approximate="tanh"),
+       lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+       UNARY),
+    Op("x.nan_to_num(nan=1.0)", "nan_to_num", lambda x: x.nan_to_num(nan=1.0),
+       lambda x: np.nan_to_num(x, nan=1.0), UNARY),
+    Op("x.round(1)", "round", lambda x: x.round(1), lambda x: np.round(x, 1), UNARY),
     Op("abs(x)", "abs", abs, np.abs, UNARY),
     Op("x.clip(-0.7, 1.1)", "clip", lambda x: x.clip(-0.7, 1.1),
        lambda x: np.clip(x, -0.7, 1.1), UNARY),

@@ -160,9 +160,12 @@ def test_op_table_covers_every_public_op_of_value() -> None:
 
 # --- the declared ops: Value and Tensor compute one function and one derivative ------------------
 
-DECLARED_POINTS = {"real": (-2.0, -0.3, 0.4, 1.7), "positive": (0.3, 1.0, 2.5)}
+DECLARED_POINTS = {"real": (-2.0, -0.3, 0.4, 1.7), "positive": (0.3, 1.0, 2.5),
+                   "unit": (-0.8, -0.3, 0.4, 0.7), "above1": (1.2, 2.0, 3.5)}
 PARAMS = {"leaky_relu": ({}, {"negative_slope": 0.2}), "clip": ({"lo": -0.5, "hi": 1.0},
-                                                               {"lo": 0.0})}
+                                                               {"lo": 0.0}),
+          "elu": ({}, {"alpha": 0.5}), "gelu": ({}, {"approximate": "tanh"}),
+          "nan_to_num": ({}, {"nan": 1.0})}
 DECLARED_CASES = [pytest.param(d, kw, x, id=f"{d.name}({x}, {kw})")
                   for d in TABLE.values() if d.value and d.kind == "unary"
                   for kw in PARAMS.get(d.name, ({},)) for x in DECLARED_POINTS[d.domain]]
