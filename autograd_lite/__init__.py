@@ -18,6 +18,22 @@ from typing import Any
 
 from . import functions as _functions
 from .custom import Function, defvjp, primitive
+from .factories import (
+    arange,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, central_difference, gradcheck
 from .gradmode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -64,6 +80,20 @@ __all__ = [
     "clip",
     "primitive",
     "defvjp",
+    "tensor",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "eye",
+    "arange",
+    "linspace",
+    "randn",
+    "rand",
+    "randint",
+    "zeros_like",
+    "ones_like",
+    "full_like",
     "Function",
     "OPS",
     "no_grad",
