@@ -31,7 +31,17 @@ __all__ = ["OPS", "Op", "COMPARISONS", "SCATTER", "check_axis", "index_of"]
 
 _FAMILIES = (arithmetic, elementwise, reductions, linalg, shape, selection, aliases)
 
-# The table: every declaration of the family files, in the order written.
-OPS: dict[str, Op] = {op.name: op for family in _FAMILIES for op in vars(family).values()
-                      if isinstance(op, Op)}
-OPS.update((op.name, op) for op in COMPARISONS.values())
+
+def _table() -> dict[str, Op]:
+    """Every declaration of the family files, in the order written; a name declared twice is
+    an error (a later family would silently replace an op)."""
+    table: dict[str, Op] = {}
+    declared = [op for family in _FAMILIES for op in vars(family).values() if isinstance(op, Op)]
+    for op in [*declared, *COMPARISONS.values()]:
+        if table.get(op.name, op) is not op:
+            raise ValueError(f"the op table declares {op.name!r} twice")
+        table[op.name] = op
+    return table
+
+
+OPS: dict[str, Op] = _table()
