@@ -132,7 +132,8 @@ def _zeros_like(leaf: Tensor, nested: bool) -> Any:
     return _constant(zeros) if nested else zeros
 
 
-def _call(name: str, f: Callable[..., Any], args: _Args) -> Any:
+def _call(f: Callable[..., Any], args: _Args) -> Any:
+    """f on the call's arguments, recorded even inside `no_grad` (a transform needs its graph)."""
     with enable_grad():
         return f(*args.args)
 
@@ -173,7 +174,7 @@ def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[.
 
     def value_and_grad_f(*call_args: Any) -> tuple[Any, Any]:
         args = _Args("grad", call_args, argnums)
-        out = _scalar_output("grad", _call("grad", f, args))
+        out = _scalar_output("grad", _call(f, args))
         seed = np.ones_like(out.data)
         return _plain(out, args.nested), args.result(args.adjoints([out], [seed]))
 
@@ -196,7 +197,7 @@ def elementwise_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..
 
     def elementwise_grad_f(*call_args: Any) -> Any:
         args = _Args("elementwise_grad", call_args, argnums)
-        outs, _ = _outputs("elementwise_grad", _call("elementwise_grad", f, args))
+        outs, _ = _outputs("elementwise_grad", _call(f, args))
         return args.result(args.adjoints(outs, [np.ones_like(o.data) for o in outs]))
 
     return elementwise_grad_f
@@ -210,7 +211,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
 
     def jacobian_f(*call_args: Any) -> Any:
         args = _Args("jacobian", call_args, argnums)
-        outs, out_def = _outputs("jacobian", _call("jacobian", f, args))
+        outs, out_def = _outputs("jacobian", _call(f, args))
         blocks = []
         for out in outs:
             rows: list[list[Any]] = [[] for _ in args.leaves]
@@ -236,7 +237,7 @@ def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
 
     def jacfwd_f(*call_args: Any) -> Any:
         args = _Args("jacfwd", call_args, argnums)
-        outs, out_def = _outputs("jacfwd", _call("jacfwd", f, args))
+        outs, out_def = _outputs("jacfwd", _call(f, args))
         push = _linearize(args, outs)
         columns: list[list[list[Any]]] = [[[] for _ in args.leaves] for _ in outs]
         for j, leaf in enumerate(args.leaves):
@@ -280,7 +281,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     """(f(*primals), u ↦ (uᵀ ∂f/∂x for each primal)): reverse mode, one sweep per call. The
     cotangent u has the structure of f's output; each result that of its primal."""
     args = _Args("vjp", primals, tuple(range(len(primals))))
-    outs, out_def = _outputs("vjp", _call("vjp", f, args))
+    outs, out_def = _outputs("vjp", _call(f, args))
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         given = [cotangent] if out_def.kind == "leaf" else _matching_leaves(
@@ -342,7 +343,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any],
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     args = _Args("jvp", primals, tuple(range(len(primals))))
-    outs, out_def = _outputs("jvp", _call("jvp", f, args))
+    outs, out_def = _outputs("jvp", _call(f, args))
     vs: list[Any] = []
     for (treedef, _), tangent in zip(args.trees, tangents, strict=True):
         vs.extend([tangent] if treedef.kind == "leaf" else
@@ -354,6 +355,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any],
         if v.shape != leaf.shape:
             raise ValueError(f"jvp: tangent has shape {v.shape}, primal has shape {leaf.shape}")
         vs[k] = v
+    # a graph-carrying tangent (from an outer transform): J·v must stay differentiable in it
+    args.nested = args.nested or any(isinstance(v, Tensor) and v.requires_grad for v in vs)
     jvs = _linearize(args, outs)(vs)
     return (out_def.unflatten([_plain(o, args.nested) for o in outs]),
             out_def.unflatten([_plain(jv, args.nested) for jv in jvs]))

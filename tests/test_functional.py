@@ -735,3 +735,26 @@ def test_hessian_of_a_vector_function_has_shape_out_in_in():
     np.testing.assert_array_equal(H[0], [[2 * b, 2 * a, 0], [2 * a, 0, 0], [0, 0, 0]])
     np.testing.assert_array_equal(H[1], [[0, 0, 0], [0, 2 * c, 2 * b], [0, 2 * b, 0]])
     np.testing.assert_array_equal(H[2], [[0, c, b], [c, 0, a], [b, a, 0]])
+
+
+# --- transforms of transforms ------------------------------------------------------------------
+
+def test_reverse_over_forward_hvp_of_a_tuple_of_primals():
+    # JAX's hvp_revfwd: grad of (primals ↦ jvp(f, primals, tangents)[1]) with primals a tuple
+    def f(X):
+        return np.sum(np.tanh(X) ** 2)
+
+    rng = np.random.default_rng(4)
+    X, V = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    (Hv,) = grad(lambda primals: jvp(f, primals, (V,))[1])((X,))
+    T = np.tanh(X)
+    np.testing.assert_allclose(Hv, 2 * (1 - T ** 2) * (1 - 3 * T ** 2) * V, rtol=1e-13)
+    np.testing.assert_allclose(jvp(grad(f), (X,), (V,))[1], Hv, rtol=1e-13)
+
+
+def test_jvp_is_differentiable_in_its_tangent():
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x, w = np.array([0.1, -0.2]), np.array([1.0, -1.0])
+    g = grad(lambda v: (jvp(lambda t: np.tanh(A @ t), (x,), (v,))[1] * w).sum())(np.ones(2))
+    J = (1 - np.tanh(A @ x) ** 2)[:, None] * A
+    np.testing.assert_allclose(g, J.T @ w, rtol=1e-14)
