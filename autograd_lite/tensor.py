@@ -547,10 +547,20 @@ def _array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any)
     if kwargs.get("out") is not None:
         raise _refused(name, "out= is not supported (an op makes a new Tensor)")
     kwargs = {k: v for k, v in kwargs.items() if k != "out"}
-    dtype = kwargs.pop("dtype", None)
-    if dtype is not None:
-        args = (as_tensor(args[0]).astype(dtype), *args[1:])
+    if "dtype" in kwargs and not _takes_dtype(op):
+        dtype = kwargs.pop("dtype")
+        if dtype is not None:  # the op has no dtype of its own: cast the input, then the op
+            args = (as_tensor(args[0]).astype(dtype), *args[1:])
     return _call_op(op, args, kwargs)
+
+
+def _takes_dtype(op: Op) -> bool:
+    """Whether the op's own arguments include numpy's `dtype` (reductions, joins)."""
+    fn = op.compose or op.params or op.front
+    try:
+        return "dtype" in inspect.signature(fn).parameters  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 Tensor.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]

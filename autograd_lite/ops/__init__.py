@@ -6,11 +6,18 @@ the command line's whitelist and the table-driven tests). Notation: ḡ = ∂L/�
 The declarations live in one file per family, in dependency order:
 
     selection    where getitem scatter setitem broadcast_to, the comparisons (bool outputs)
-    arithmetic   add sub mul div power maximum minimum neg     elementwise, broadcasting
-    elementwise  exp log log1p tanh sigmoid relu leaky_relu sin cos sqrt abs clip
-    reductions   sum mean max min logsumexp softmax log_softmax var, cross_entropy (fused)
-    shape        reshape transpose concat stack astype flatten swapaxes
-    linalg       matmul
+    arithmetic   add sub mul div power maximum minimum neg arctan2 hypot logaddexp(2) fmax
+                 fmin float_power                                elementwise, broadcasting
+    elementwise  exp log log1p tanh sigmoid relu leaky_relu sin cos sqrt abs clip, the trig,
+                 hyperbolic and log/exp family, erf, activations (softplus gelu silu elu
+                 selu), and the zero-gradient sign floor ceil round rint trunc
+    reductions   sum mean max min prod cumsum cumprod std var average ptp nansum nanmean
+                 trace diff logsumexp softmax log_softmax norm, cross_entropy (fused)
+    shape        reshape transpose concat stack astype ravel flatten squeeze expand_dims
+                 swapaxes moveaxis flip roll rot90 tile repeat pad split diag triu tril take
+                 take_along_axis put_along_axis sort partition hstack vstack ...
+    linalg       matmul dot vdot inner outer tensordot einsum kron, numpy.linalg's inv det
+                 slogdet solve cholesky eigh svd pinv qr (as autograd_lite.linalg)
     aliases      PyTorch's names for the ops above (composites)
 
 A VJP or derivative uses only operators (`+ - * / @`), the methods ndarray and Tensor share

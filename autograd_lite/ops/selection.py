@@ -85,11 +85,16 @@ def _where_front(lift: Lift, cond: Any, a: Any, b: Any) -> Any:
     return (a, b), {"cond": c}
 
 
+def _broadcast_params(x: Any, shape: Any, subok: bool = False) -> dict[str, Any]:
+    """numpy's arguments: a shape or one int (`subok` has no meaning for Tensors)."""
+    return {"shape": (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)}
+
+
 BROADCAST_TO = Op("broadcast_to", "shape", "x repeated along new or size-1 axes to `shape`; "
                   "x̄ = ḡ summed back (by the engine).",
                   forward=lambda x, shape: np.broadcast_to(x, shape),
                   vjps=(lambda g, out, x, shape: g,),
-                  params=lambda x, shape: {"shape": tuple(shape)}, broadcasts=True,
+                  params=_broadcast_params, broadcasts=True,
                   numpy=np.broadcast_to)
 
 
