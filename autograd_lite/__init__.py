@@ -17,6 +17,7 @@ The command line and the demo live in `autograd_lite.cli`, which the library nev
 from typing import Any
 
 from . import functions as _functions
+from . import linalg
 from .custom import Function, defvjp, primitive
 from .factories import (
     arange,
@@ -96,6 +97,7 @@ __all__ = [
     "full_like",
     "Function",
     "OPS",
+    "linalg",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
