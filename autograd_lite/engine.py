@@ -123,7 +123,7 @@ def record_scalar(cls: type, data: float, parents: tuple[Node, ...], op: str,
     """A scalar node of class `cls` holding `data`; unless grad mode is off, it records
     `parents` and `local`, the derivatives ∂data/∂parent."""
     out = _new(cls)
-    out.data, out.grad, out.label, out._adjoint = data, None, "", None
+    out.data, out.grad, out.label, out._adjoint = data, 0.0, "", None
     if not _threads_off or _mode.enabled:
         out._parents, out._op, out._rule = parents, op, local
     else:  # no_grad: a constant, with no history

@@ -57,9 +57,9 @@ def _as_float(x: object, op: str) -> float:
 class Value(Node):
     """A scalar that records the ops applied to it, for reverse-mode differentiation.
 
-    `data` is the forward value (float); `grad` is ∂root/∂self after `backward()` (None before
-    any backward reached this node). Every Value keeps its grad, as in micrograd, so diagrams
-    can show them; grads accumulate across backward calls until `zero_grad()`.
+    `data` is the forward value (float); `grad` is ∂root/∂self after `backward()`, 0.0 before
+    (micrograd's convention; a Tensor's is None). Every Value keeps its grad, as in micrograd,
+    so diagrams can show them; grads accumulate across backward calls until `zero_grad()`.
     """
 
     __slots__ = ("data", "grad")
@@ -67,7 +67,7 @@ class Value(Node):
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value")
-        self.grad = None
+        self.grad = 0.0
         self.label = label
         self._parents = ()
         self._op = ""
@@ -140,8 +140,15 @@ class Value(Node):
         engine.backward(self, _as_float(gradient, "Value.backward(gradient)"), retain_graph)
 
     def zero_grad(self) -> None:
-        """Forget this Value's gradient (`grad` becomes None, as before any backward)."""
-        self.grad = None
+        """Reset this Value's gradient to 0.0, as before any backward."""
+        self.grad = 0.0
+
+    def _backward(self) -> None:
+        """micrograd's per-node step, for code that sorts the graph itself (its lecture's
+        topological-sort cell): add this node's `grad` times each local derivative to the
+        parents' `grad`. `backward()` does all of this in one sweep."""
+        for parent, d in zip(self._parents, self._rule or (), strict=True):
+            parent.grad += d * self.grad
 
     # --- Python's conversions and micrograd's names ----------------------------------------
 

@@ -16,11 +16,11 @@ returns a single Value instead of a list. A neuron's `nonlin` is "relu", "tanh" 
 The parameters are Values, not Tensors, so these modules override `Module`'s bookkeeping:
 `parameters()` is a list of Values (micrograd's), `named_parameters()` names each Value
 ("layers.0.neurons.1.w.0", "layers.0.neurons.1.b"), and `zero_grad()` sets every grad to
-None. Their state is `Module`'s: each weight vector or bias is one state entry
-(`_state_entries`), so `state_dict()` / `load_state_dict()` (and `nn.save` / `nn.load`) map
-"layers.0.neurons.1.w", "layers.0.neurons.1.b" to float64 arrays, checked as for any Module
-(any real dtype loads, cast to float64). Sub-modules are registered, so `train()`, `eval()`
-and `named_modules()` work as for any Module.
+0.0 (micrograd's convention). Their state is `Module`'s: each weight vector or bias is one
+state entry (`_state_entries`), so `state_dict()` / `load_state_dict()` (and `nn.save` /
+`nn.load`) map "layers.0.neurons.1.w", "layers.0.neurons.1.b" to float64 arrays, checked as
+for any Module (any real dtype loads, cast to float64). Sub-modules are registered, so
+`train()`, `eval()` and `named_modules()` work as for any Module.
 """
 
 from __future__ import annotations
@@ -83,9 +83,9 @@ class _ScalarModule(Module):
         return [v for _, v in self.named_parameters()]
 
     def zero_grad(self) -> None:
-        """Set every parameter's grad to None (as before any backward)."""
+        """Set every parameter's grad to 0.0 (as before any backward, as in micrograd)."""
         for v in self.parameters():
-            v.grad = None
+            v.grad = 0.0
 
     def _state_entries(self) -> Iterator[tuple[str, StateEntry]]:
         """Module's entries, then one per group: a weight vector (shape (nin,)) or a bias

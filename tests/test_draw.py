@@ -48,11 +48,11 @@ def test_every_edge_is_kept_even_for_a_value_used_twice():
     assert len(edges(draw_graph(c).source)) == 2 + 1 + 2 + 1
 
 
-def test_records_show_label_data_and_a_dash_for_grad_before_backward():
-    o = neuron()
+def test_records_show_label_data_and_grad_zero_for_values_before_backward():
+    o = neuron()  # a Value's grad starts at 0.0, as in micrograd (a Tensor's at None: "—")
     fields = dict(records(draw_graph(o).source))
-    assert "x1 | data 2.0000 | grad —" in fields.values()
-    assert "o | data 0.7071 | grad —" in fields.values()
+    assert "x1 | data 2.0000 | grad 0.0000" in fields.values()
+    assert "o | data 0.7071 | grad 0.0000" in fields.values()
     o.backward()
     fields = dict(records(draw_graph(o).source))
     assert "o | data 0.7071 | grad 1.0000" in fields.values()
@@ -76,8 +76,8 @@ def test_show_data_and_show_grad_can_be_turned_off():
 def test_large_and_small_numbers_use_scientific_notation():
     x = Value(123456.0, label="big") * Value(1e-7, label="small")
     fields = list(dict(records(draw_graph(x).source)).values())
-    assert "big | data 1.235e+05 | grad —" in fields
-    assert "small | data 1.000e-07 | grad —" in fields
+    assert "big | data 1.235e+05 | grad 0.0000" in fields
+    assert "small | data 1.000e-07 | grad 0.0000" in fields
 
 
 def test_node_ids_follow_topological_order_and_the_source_is_deterministic():

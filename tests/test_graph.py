@@ -391,7 +391,7 @@ def test_backward_with_inputs_returns_their_adjoints_and_stores_no_grad():
     (gx, ga) = backward(out, 1.0, inputs=[x, a])
     t = math.tanh(3.0)
     assert gx == pytest.approx(2.0 * t + 6.0 * (1 - t * t)) and ga == pytest.approx(t)
-    assert all(n.grad is None for n in toposort(out))
+    assert all(n.grad == 0.0 for n in toposort(out))  # Values' grads start at 0.0
     assert all(n._adjoint is None for n in toposort(out))
 
 

@@ -707,8 +707,8 @@ def test_value_from_numpy_float32_stores_a_python_float() -> None:
 # --- repr -----------------------------------------------------------------------------------
 
 
-def test_repr_before_backward_shows_grad_none() -> None:
-    assert repr(Value(2.0)) == "Value(data=2.0, grad=None)"
+def test_repr_before_backward_shows_grad_zero() -> None:
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
 
 
 def test_repr_after_backward_shows_float_grad() -> None:
@@ -718,18 +718,18 @@ def test_repr_after_backward_shows_float_grad() -> None:
 
 
 def test_repr_with_label_includes_label() -> None:
-    assert repr(Value(2.0, label="x")) == "Value(data=2.0, grad=None, label='x')"
+    assert repr(Value(2.0, label="x")) == "Value(data=2.0, grad=0.0, label='x')"
 
 
 # --- grad bookkeeping -----------------------------------------------------------------------
 
 
-def test_grad_is_none_until_a_backward_reaches_the_node() -> None:
+def test_grad_is_zero_until_a_backward_reaches_the_node_as_in_micrograd() -> None:
     x, unused = Value(2.0), Value(5.0)
     y = x * x
-    assert x.grad is None and y.grad is None
+    assert x.grad == 0.0 and y.grad == 0.0 and type(x.grad) is float
     y.backward()
-    assert unused.grad is None
+    assert unused.grad == 0.0 and x.grad == 4.0
 
 
 def test_every_node_in_the_graph_keeps_its_float_grad() -> None:
@@ -767,8 +767,34 @@ def test_backward_twice_on_a_freed_graph_raises_runtime_error() -> None:
         y.backward()
 
 
-def test_zero_grad_resets_grad_to_none() -> None:
+def test_zero_grad_resets_grad_to_zero() -> None:
     x = Value(2.0)
     (x * 3.0).backward()
     x.zero_grad()
-    assert x.grad is None
+    assert x.grad == 0.0
+
+
+def test_micrograd_lecture_topological_sort_and_backward_steps_run_unchanged() -> None:
+    """The lecture builds its own topological order from `_prev`, seeds `o.grad = 1.0`
+    and calls each node's `_backward()` in reverse; a record formatted with `%.4f` works
+    before and after (micrograd's grads start at 0.0)."""
+    x1, x2, w1, w2, b = Value(2.0), Value(0.0), Value(-3.0), Value(1.0), Value(6.8813735870195432)
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    labels = ["{ data %.4f | grad %.4f }" % (n.data, n.grad)  # noqa: UP031 (the lecture's)
+              for n in (x1, o)]
+    assert labels[1] == "{ data 0.7071 | grad 0.0000 }" and o._op == "tanh"
+    topo, visited = [], set()
+
+    def build_topo(v: Value) -> None:
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+
+    build_topo(o)
+    o.grad = 1.0
+    for node in reversed(topo):
+        node._backward()
+    assert math.isclose(x1.grad, -1.5, rel_tol=1e-9) and math.isclose(w1.grad, 1.0, rel_tol=1e-9)
+    assert math.isclose(x2.grad, 0.5, rel_tol=1e-9) and w2.grad == 0.0
