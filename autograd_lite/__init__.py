@@ -8,6 +8,8 @@ Modules, in dependency order (see the README's architecture section):
     value       the scalar `Value`                   tensor     the numpy-backed `Tensor`
     functions   module-level functions of the ops    custom     your own ops
     functional  grad, jacobian, ...                  gradcheck  central differences
+    pytree      nested parameters (dicts, lists, tuples) for the transforms
+    linalg      numpy.linalg's functions on Tensors      factories  zeros, ones, randn, ...
     render, draw  Graphviz diagrams (imported on first use: graphviz is not loaded before)
     rng, heap, atomic  the seeded generator, the one malloc setting, atomic file writes
 
@@ -35,10 +37,22 @@ from .factories import (
     zeros,
     zeros_like,
 )
-from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .gradcheck import GradcheckError, central_difference, gradcheck
+from .functional import (
+    elementwise_grad,
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+from .gradcheck import GradcheckError, central_difference, check_grads, gradcheck
 from .gradmode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import OPS
+from .pytree import flatten, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .rng import manual_seed
 from .tensor import Tensor
 from .value import Value
@@ -109,6 +123,15 @@ __all__ = [
     "vjp",
     "jvp",
     "hvp",
+    "elementwise_grad",
+    "jacfwd",
+    "jacrev",
+    "flatten",
+    "tree_flatten",
+    "tree_unflatten",
+    "tree_map",
+    "tree_leaves",
+    "check_grads",
     "gradcheck",
     "GradcheckError",
     "central_difference",

@@ -444,6 +444,7 @@ def _clamp_(self: Tensor, lo: Any = None, hi: Any = None) -> Tensor:
 _OPERATORS = {"add": ("__add__", "__radd__"), "sub": ("__sub__", "__rsub__"),
               "mul": ("__mul__", "__rmul__"), "div": ("__truediv__", "__rtruediv__"),
               "power": ("__pow__", "__rpow__"), "matmul": ("__matmul__", "__rmatmul__"),
+              "remainder": ("__mod__", "__rmod__"),
               "less": ("__lt__", None), "less_equal": ("__le__", None),
               "greater": ("__gt__", None), "greater_equal": ("__ge__", None),
               "equal": ("__eq__", None), "not_equal": ("__ne__", None)}

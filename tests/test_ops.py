@@ -405,6 +405,15 @@ OPS: list[Op] = [
        lambda x, y: np_assigned(x, MASK_3x4, y), (((3, 4), ()), ((3, 4), (1,)))),
     Op("h = x * 1; h[[0, 2], 1] = y", "setitem", lambda x, y: assigned(x, ([0, 2], 1), y),
        lambda x, y: np_assigned(x, ([0, 2], 1), y), (((3, 4), (2,)), (strided(3, 4), ()))),
+    # numpy functions written as composites, and real_if_close (a parameter)
+    Op("cross(x, y)", "getitem", lambda x, y: functions.cross(x, y), np.cross,
+       (((3,), (3,)), ((4, 3), (3,)), (transposed(4, 3), (1, 3)))),
+    Op("gradient(x)", "concat", lambda x: functions.gradient(x), np.gradient,
+       (((5,),), ((2,),), (strided(5,),))),
+    Op("gradient(x, 0.5, axis=1)", "concat", lambda x: functions.gradient(x, 0.5, axis=1),
+       lambda x: np.gradient(x, 0.5, axis=1), (((3, 4),), (transposed(3, 4),))),
+    Op("real_if_close(x)", "real_if_close", lambda x: functions.real_if_close(x), np.real,
+       UNARY),
     # joining
     Op("concat([x, y], axis=0)", "concat", lambda x, y: concat([x, y], axis=0),
        lambda x, y: np.concatenate([x, y], axis=0),

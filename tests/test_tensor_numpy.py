@@ -75,8 +75,8 @@ def test_every_numpy_callable_on_a_tensor_records_refuses_or_has_no_gradient(nam
 
 def test_refusal_names_the_function_and_the_way_out():
     t = Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"numpy\.fmod.*np\.asarray\(t\) or t\.data"):
-        np.fmod(t, 2.0)
+    with pytest.raises(TypeError, match=r"numpy\.convolve.*np\.asarray\(t\) or t\.data"):
+        np.convolve(t, t)
     with pytest.raises(TypeError, match="out="):
         np.exp(t, out=np.empty(2))
     with pytest.raises(TypeError, match=r"numpy\.add\.reduce"):

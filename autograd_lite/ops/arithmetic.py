@@ -205,3 +205,24 @@ FLOAT_POWER = Op("float_power", "composite",
                  "Python float as x becomes a float32 Tensor first, as for every composite: "
                  "give np.float64(x) for full precision.)",
                  compose=_float_power, numpy=np.float_power)
+
+
+def _quotient_partial(rounding: Any) -> Any:
+    """∂(x − y·round(x/y))/∂y = −round(x/y), a step function of x and y (constant between
+    its jumps): computed on the raw values, so it is a constant of the derivative."""
+    def partial(x: Any, y: Any, out: Any) -> Any:
+        q = piecewise(lambda d: -rounding(d), x / y) if is_node(x) or is_node(y) else \
+            -rounding(raw(x) / raw(y))
+        return q
+    return partial
+
+
+REMAINDER = Op("remainder", "binary",
+               "x mod y with the sign of y (Python's %, numpy's remainder/mod); ∂/∂x = 1, "
+               "∂/∂y = −floor(x/y) (the jumps where x/y is an integer take the right side).",
+               forward=np.remainder, partials=(1, _quotient_partial(np.floor)), method=None,
+               numpy=(np.remainder, np.mod))
+FMOD = Op("fmod", "binary",
+          "x mod y with the sign of x (C's fmod); ∂/∂x = 1, ∂/∂y = −trunc(x/y).",
+          forward=np.fmod, partials=(1, _quotient_partial(np.trunc)), method=None,
+          numpy=np.fmod)

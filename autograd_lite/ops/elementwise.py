@@ -448,3 +448,15 @@ SELU = Op("selu", "unary", "scale·elu(x, alpha) with PyTorch's alpha ≈ 1.6733
           derivative=lambda x, out: where_of(raw(x) > 0, _SELU_SCALE,
                                              out + _SELU_SCALE * _SELU_ALPHA),
           value=True)
+
+
+ANGLE = Op("angle", "unary", "The complex argument: 0 for real x ≥ 0, π for x < 0; derivative "
+           "0 everywhere (a step).",
+           forward=lambda x: np.angle(x).astype(x.dtype), derivative=_flat, method=None,
+           numpy=np.angle)
+IMAG = Op("imag", "unary", "The imaginary part: 0 for real x; derivative 0.",
+          forward=lambda x: np.zeros_like(x), derivative=_flat, method=None, numpy=np.imag)
+REAL_IF_CLOSE = Op("real_if_close", "unary", "x itself for real x (numpy drops a negligible "
+                   "imaginary part); derivative 1.",
+                   forward=lambda x, tol=100: np.array(x), derivative=1.0, method=None,
+                   params=lambda x, tol=100: {}, numpy=np.real_if_close)

@@ -825,3 +825,27 @@ def concat_of(*xs: Any, axis: int) -> Any:
     if any(is_node(x) for x in xs):
         return apply(shape.CONCAT.prim, *_lifted(xs), axis=axis)  # type: ignore[arg-type]
     return np.concatenate(xs, axis=axis)
+
+
+def _cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+           axis: int | None = None) -> Any:
+    """The cross product of 3-vectors along an axis (numpy's arguments), from products of
+    components, so its gradient is theirs: ā = b × ḡ, b̄ = ḡ × a."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    lift = a._lift if is_node(a) else b._lift
+    a, b = lift(a, b if is_node(b) else None), lift(b, a if is_node(a) else None)
+    a, b = shape.MOVEAXIS.compose(a, axisa, -1), shape.MOVEAXIS.compose(b, axisb, -1)
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise ValueError(f"cross: both vectors need 3 components along the axis, got shapes "
+                         f"{a.shape} and {b.shape} (2-vectors are deprecated in numpy)")
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    parts, params = shape.STACK.front(lift, [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2,
+                                             a0 * b1 - a1 * b0], axis=-1)
+    c = apply(shape.STACK.prim, *parts, **params)
+    return shape.MOVEAXIS.compose(c, -1, axisc)
+
+
+CROSS = Op("cross", "composite", "The cross product of 3-vectors (numpy.cross's arguments); "
+           "ā = b × ḡ, b̄ = ḡ × a.", compose=_cross, method=None, numpy=np.cross)

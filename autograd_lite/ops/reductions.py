@@ -777,3 +777,38 @@ NORM = Op("norm", "composite",
           "sum, ties split evenly). No axis and no ord: the 2-norm of all entries. Second "
           "derivatives everywhere; third and higher of 'nuc' and ±2 are not supported.",
           compose=_norm, function="norm", method=None, numpy=np.linalg.norm)
+
+
+def _gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """numpy.gradient with scalar spacings: central differences (f[i+1] − f[i−1]) / 2h inside,
+    one-sided (f[1] − f[0]) / h and (f[−1] − f[−2]) / h at the ends (edge_order=1)."""
+    if edge_order != 1:
+        raise TypeError("gradient: only edge_order=1 is supported on Tensors")
+    axes = list(range(f.ndim)) if axis is None else \
+        [a % f.ndim for a in ((axis,) if isinstance(axis, int) else axis)]
+    spacings = varargs if len(varargs) == len(axes) else (varargs * len(axes) if varargs
+                                                          else (1.0,) * len(axes))
+    if len(spacings) != len(axes) or any(np.ndim(h) for h in spacings):
+        raise TypeError("gradient: on Tensors the spacing must be one number per axis")
+    pieces = []
+    for a, h in zip(axes, spacings, strict=True):
+        if f.shape[a] < 2:
+            raise ValueError(f"gradient: axis {a} has {f.shape[a]} element(s); at least 2 "
+                             "are needed")
+        lead = (slice(None),) * a
+        first = (f[lead + (slice(1, 2),)] - f[lead + (slice(0, 1),)]) / h
+        last = (f[lead + (slice(-1, None),)] - f[lead + (slice(-2, -1),)]) / h
+        parts = [first, last] if f.shape[a] == 2 else \
+            [first, (f[lead + (slice(2, None),)] - f[lead + (slice(None, -2),)]) / (2 * h), last]
+        pieces.append(_concat_parts(parts, a))
+    return pieces[0] if len(pieces) == 1 else tuple(pieces)
+
+
+def _concat_parts(parts: list[Any], axis: int) -> Any:
+    from .shape import CONCAT  # noqa: PLC0415 (shape imports this module's axis checks)
+    return apply(CONCAT.prim, *parts, axis=axis)
+
+
+GRADIENT = Op("gradient", "composite", "numpy.gradient (scalar spacings, edge_order=1): "
+              "differences of slices, so its gradient is theirs.", compose=_gradient,
+              method=None, numpy=np.gradient)
