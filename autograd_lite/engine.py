@@ -203,25 +203,29 @@ def _pull_back(node: Any, g: Any) -> None:
     """Add ḡ·∂node/∂input to the adjoint of every input of a recorded tensor op that requires
     grad: run the input's VJP on the saved arrays (on the tensors themselves under
     create_graph, so the rule is recorded), then fit the result to the input (`fit`)."""
-    prim, params = node._prim, node._params
+    prim = node._prim
     if type(g) is _ndarray or not isinstance(g, Node):  # arrays (0-d sums: numpy scalars)
         out, inputs = node._data, node._rule
     else:  # create_graph: the rules run on Tensors and are recorded
         out, inputs = node, node._parents
-    if prim.joint is not None:
-        grads = prim.joint(g, out, *inputs, **params)
-        if len(grads) != len(inputs):
-            raise ValueError(f"backward of {prim.name}: the joint VJP returned {len(grads)} "
-                             f"adjoint(s) for {len(inputs)} input(s); return one per input "
-                             "(None for an input without a gradient)")
-        for i, parent in enumerate(node._parents):
-            if parent.requires_grad:
-                _add(parent, fit(grads[i], parent, prim, i), g)
+    vjps, params = prim.vjps, node._params
+    if not vjps:
+        _pull_back_joint(node, prim, g, out, inputs, params)
         return
+    n = len(inputs)
     # a primitive's forward takes exactly its inputs, so parents and vjps pair up
-    for parent, vjp in zip(node._parents, prim.vjps):  # noqa: B905
+    for parent, vjp in zip(node._parents, vjps):  # noqa: B905
         if parent.requires_grad:
-            gi = vjp(g, out, *inputs, **params) if params else vjp(g, out, *inputs)
+            # one- and two-input calls spelled out: `vjp(g, out, *inputs)` builds a tuple
+            # per call, a third of a unary VJP's cost on small arrays
+            if params:
+                gi = vjp(g, out, *inputs, **params)
+            elif n == 1:
+                gi = vjp(g, out, inputs[0])
+            elif n == 2:
+                gi = vjp(g, out, inputs[0], inputs[1])
+            else:
+                gi = vjp(g, out, *inputs)
             data = parent._data
             if type(gi) is not _ndarray or gi.dtype is not data.dtype or gi.shape != data.shape:
                 gi = fit(gi, parent, prim, _position(node, parent, vjp))  # rare: fit it
@@ -231,6 +235,19 @@ def _pull_back(node: Any, g: Any) -> None:
                 gi = _owned(gi, g)
             a = parent._adjoint  # `_add`, inlined: this loop is the engine's hot spot
             parent._adjoint = gi if a is None else a + gi
+
+
+def _pull_back_joint(node: Any, prim: Primitive, g: Any, out: Any, inputs: Any,
+                     params: dict[str, Any]) -> None:
+    """`_pull_back` for a primitive whose one VJP gives every input's adjoint at once."""
+    grads = prim.joint(g, out, *inputs, **params)  # type: ignore[misc]
+    if len(grads) != len(inputs):
+        raise ValueError(f"backward of {prim.name}: the joint VJP returned {len(grads)} "
+                         f"adjoint(s) for {len(inputs)} input(s); return one per input "
+                         "(None for an input without a gradient)")
+    for i, parent in enumerate(node._parents):
+        if parent.requires_grad:
+            _add(parent, fit(grads[i], parent, prim, i), g)
 
 
 def _position(node: Any, parent: Any, vjp: Any) -> int:

@@ -1177,3 +1177,24 @@ def test_cross_entropy_names_what_is_wrong_with_its_inputs(logits: Shape, labels
                                                            pattern: str) -> None:
     with pytest.raises(ValueError, match=pattern):
         cross_entropy(ones(*logits), np.array(labels))
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs"), [
+    ("remainder", lambda x, y: x % y, lambda x, y: x.remainder(y)),
+    ("fmod", lambda x, y: np.fmod(x, y), lambda x, y: x.fmod(y)),
+    ("cross", lambda x, y: np.cross(x, y), lambda x, y: x.cross(y, dim=-1)),
+])
+def test_numpy_ops_without_a_hand_written_table_row_agree_with_pytorch(name, ours, theirs):
+    torch = pytest.importorskip("torch")
+    rng = seeded_rng(name)
+    x0, y0 = rng.uniform(-3, 3, (4, 3)), rng.choice([-1, 1], (4, 3)) * rng.uniform(0.7, 2, (4, 3))
+    up = rng.standard_normal((4, 3))
+    x, y = leaf(x0), leaf(y0)
+    out = ours(x, y)
+    out.backward(up)
+    tx, ty = (torch.tensor(a, requires_grad=True) for a in (x0, y0))
+    tout = theirs(tx, ty)
+    tout.backward(torch.tensor(up))
+    assert np.allclose(out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(y.grad, ty.grad.numpy(), rtol=1e-12, atol=1e-12)

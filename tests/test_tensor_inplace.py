@@ -292,3 +292,44 @@ def test_version_errors_match_pytorch_cases():
         ours.mul_(0.0)
     with pytest.raises(RuntimeError, match="changed in place"):
         ours.sum().backward()
+
+
+IN_PLACE = {
+    "add_": (lambda t, v: t.add_(v), lambda t, v: t.add_(v)),
+    "sub_": (lambda t, v: t.sub_(v), lambda t, v: t.sub_(v)),
+    "mul_": (lambda t, v: t.mul_(v), lambda t, v: t.mul_(v)),
+    "div_": (lambda t, v: t.div_(v), lambda t, v: t.div_(v)),
+    "+=": (lambda t, v: t.__iadd__(v), lambda t, v: t.__iadd__(v)),
+    "-=": (lambda t, v: t.__isub__(v), lambda t, v: t.__isub__(v)),
+    "*=": (lambda t, v: t.__imul__(v), lambda t, v: t.__imul__(v)),
+    "/=": (lambda t, v: t.__itruediv__(v), lambda t, v: t.__itruediv__(v)),
+    "copy_": (lambda t, v: t.copy_(v), lambda t, v: t.copy_(v)),
+    "clamp_": (lambda t, v: t.clamp_(-1.0, 1.0), lambda t, v: t.clamp_(-1.0, 1.0)),
+    "fill_": (lambda t, v: t.fill_(2.5), lambda t, v: t.fill_(2.5)),
+    "zero_": (lambda t, v: t.zero_(), lambda t, v: t.zero_()),
+    "t[mask] = v": (lambda t, v: t.__setitem__(t.data > 0, v[t.data > 0]),
+                    lambda t, v: t.__setitem__(t > 0, v[t > 0])),
+    "t[[2, 0]] = v[:2]": (lambda t, v: t.__setitem__([2, 0], v[:2]),
+                          lambda t, v: t.__setitem__([2, 0], v[:2])),
+    "t[1:] = 3 * v[0]": (lambda t, v: t.__setitem__(slice(1, None), 3 * v[0]),
+                         lambda t, v: t.__setitem__(slice(1, None), 3 * v[0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_each_in_place_op_gives_pytorchs_values_and_gradients(name):
+    torch = pytest.importorskip("torch")
+    ours_op, torch_op = IN_PLACE[name]
+    x0, v0, up = np.array([0.7, -1.3, 2.1]), np.array([1.5, -0.5, 0.25]), np.array([1., 2., 3.])
+    x, v = Tensor(x0, requires_grad=True), Tensor(v0, requires_grad=True)
+    h = x * 2.0 + 0.1
+    ours_op(h, v)
+    (h * h).backward(up)
+    tx, tv = (torch.tensor(a, requires_grad=True) for a in (x0, v0))
+    th = tx * 2.0 + 0.1
+    torch_op(th, tv)
+    (th * th).backward(torch.tensor(up))
+    assert np.allclose(h.data, th.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
+    expected_v = np.zeros(3) if tv.grad is None else tv.grad.numpy()
+    assert np.allclose(0.0 if v.grad is None else v.grad, expected_v, rtol=1e-12, atol=1e-12)
