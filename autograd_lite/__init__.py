@@ -21,6 +21,7 @@ from typing import Any
 from . import functions as _functions
 from . import linalg
 from .custom import Function, defvjp, primitive
+from .engine import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .factories import (
     arange,
     empty,
@@ -139,5 +140,9 @@ __all__ = [
     "Diagram",
     "GraphvizNotFoundError",
     "manual_seed",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "AnomalyError",
 ]
 __version__ = "0.1.0"

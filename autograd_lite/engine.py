@@ -27,7 +27,11 @@ from __future__ import annotations
 
 import gc
 import operator
-from collections.abc import Callable, Sequence
+import os
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -36,13 +40,114 @@ from . import gradmode, heap
 from .gradmode import _mode, _set_mode
 from .graph import FREED, Node, next_seq, toposort
 
-__all__ = ["Primitive", "apply", "record_scalar", "backward", "seed_for", "mark_changed", "version"]
+__all__ = ["Primitive", "apply", "record_scalar", "backward", "seed_for", "mark_changed", "version",
+           "AnomalyError", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 _new = object.__new__
 _ndarray = np.ndarray
 _NO_PARAMS: dict[str, Any] = {}  # shared by every recorded op without parameters (never written)
 _data_of = operator.attrgetter("_data")
 _threads_off = gradmode._threads_off  # the same list object: see gradmode
+
+
+# --- threads ------------------------------------------------------------------------------------
+
+# A sweep keeps its adjoints on the nodes themselves (`_adjoint`) and adds them into `.grad`, so
+# two threads sweeping graphs that share a node (a parameter, or a retained interior node)
+# would overwrite each other's adjoints and lose gradients. One lock serialises sweeps: it is
+# taken once per backward (not per node or per leaf), uncontended it costs well under a
+# microsecond, and with the GIL two sweeps could not run their Python in parallel anyway.
+# Reentrant: a custom op's VJP may itself call backward (e.g. through `grad`).
+_sweep_lock = threading.RLock()
+# In-place changes update two pieces of shared state (the tensor's change list and
+# `_last_change`) that must move together and never go backwards.
+_change_lock = threading.Lock()
+
+
+# --- anomaly detection ----------------------------------------------------------------------------
+
+class AnomalyError(RuntimeError):
+    """Under `detect_anomaly()`: an op's forward output or a VJP's result holds nan or inf.
+    A RuntimeError, as PyTorch's."""
+
+
+# One process-wide flag, as PyTorch's anomaly mode. Recording reads it once per recorded op
+# (a module global: a few nanoseconds), the backward sweep once per pass.
+_anomaly = False
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def set_detect_anomaly(mode: bool) -> None:
+    """Turn anomaly detection on or off (process-wide, as PyTorch's): while on, every recorded
+    op checks its output and every VJP its result for nan/inf, and the error names the op, the
+    user's line that created it and the input shapes. It slows recording (each op keeps the
+    file and line of its caller), so use it to find a bug, not to train."""
+    global _anomaly
+    if not isinstance(mode, (bool, np.bool_)):
+        raise TypeError(f"set_detect_anomaly: mode must be True or False, got "
+                        f"{type(mode).__name__} {mode!r:.40}")
+    _anomaly = bool(mode)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on (`detect_anomaly`, `set_detect_anomaly`)."""
+    return _anomaly
+
+
+@contextmanager
+def detect_anomaly(check_nan: bool = True) -> Iterator[None]:
+    """`with detect_anomaly():` anomaly detection on inside the block (PyTorch's name); the
+    previous setting comes back afterwards. `check_nan=False` leaves it as it was."""
+    previous = _anomaly
+    set_detect_anomaly(bool(check_nan) or previous)
+    try:
+        yield
+    finally:
+        set_detect_anomaly(previous)
+
+
+def _user_frame() -> str:
+    """`file:line in function: code` of the innermost caller outside this package, the line of
+    the user's code that ran the op (recorded only in anomaly mode)."""
+    for frame in reversed(traceback.extract_stack()):
+        if not frame.filename.startswith(_PACKAGE):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<inside autograd_lite>"
+
+
+def _finite(x: Any) -> bool:
+    """True when `x` (a float, an array or a Tensor) holds no nan and no inf."""
+    x = getattr(x, "_data", x)
+    if isinstance(x, float):
+        return x - x == 0.0  # false for nan and ±inf
+    a = np.asarray(x)
+    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+
+
+def _what(x: Any) -> str:
+    a = np.asarray(getattr(x, "_data", x))
+    kinds = [name for name, hit in (("nan", np.isnan(a).any()), ("inf", np.isinf(a).any()))
+             if hit] if a.dtype.kind in "fc" else []
+    return " and ".join(kinds) or "only finite values"
+
+
+def _describe(values: Sequence[Any]) -> str:
+    return ", ".join(f"{np.shape(getattr(v, '_data', v))} "
+                     f"{getattr(getattr(v, '_data', v), 'dtype', 'float')}" for v in values)
+
+
+def _check_forward(op: str, out: Any, inputs: Sequence[Any], local: Any = None) -> None:
+    """Anomaly mode: refuse a recorded op whose output (or, for a Value, local derivative)
+    holds nan or inf, naming the op, the user's line and the inputs."""
+    if _finite(out) and (local is None or all(_finite(d) for d in local)):
+        return
+    bad = [i for i, x in enumerate(inputs) if not _finite(x)]
+    cause = (f"input {bad[0]} already held {_what(inputs[bad[0]])}" if bad else
+             "its inputs were finite")
+    what = f"output holds {_what(out)}" if not _finite(out) else \
+        f"local derivative is {list(local)}"
+    raise AnomalyError(f"detect_anomaly: op {op!r} (inputs: {_describe(inputs)}) created at "
+                       f"{_user_frame()}: its {what} ({cause})")
 
 
 # --- recording ----------------------------------------------------------------------------------
@@ -112,6 +217,10 @@ def apply(prim: Primitive, *inputs: Any, **params: Any) -> Any:
                 out.requires_grad = True
                 out._parents, out._op, out._seq = inputs, prim.name, next_seq()
                 out._rule, out._prim, out._params = arrays, prim, params or _NO_PARAMS
+                if _anomaly:
+                    out._created = _user_frame()
+                    if data.dtype.kind == "f":
+                        _check_forward(prim.name, data, arrays)
                 return out
     out.requires_grad = False
     out._parents, out._op, out._rule, out._seq = (), "", None, 0
@@ -126,6 +235,8 @@ def record_scalar(cls: type, data: float, parents: tuple[Node, ...], op: str,
     out.data, out.grad, out.label, out._adjoint = data, 0.0, "", None
     if not _threads_off or _mode.enabled:
         out._parents, out._op, out._rule = parents, op, local
+        if _anomaly and parents:
+            _check_forward(op, data, [p.data for p in parents], local)
     else:  # no_grad: a constant, with no history
         out._parents, out._op, out._rule = (), "", None
     return out
@@ -161,12 +272,13 @@ def mark_changed(t: Any, op: str) -> None:
     """Note that tensor `t`'s values are about to change in place by `op`: its version goes
     up by one (`t._changes` lists every change as (number, op name))."""
     global _last_change
-    seq = next_seq()
-    changes = getattr(t, "_changes", None)  # the slot stays unset until the first change
-    if changes is None:
-        t._changes = changes = []
-    changes.append((seq, op))
-    _last_change = seq
+    with _change_lock:  # two threads changing tensors: numbers in order, no change list lost
+        seq = next_seq()
+        changes = getattr(t, "_changes", None)  # the slot stays unset until the first change
+        if changes is None:
+            t._changes = changes = []
+        changes.append((seq, op))
+        _last_change = seq
 
 
 def version(t: Any) -> int:
@@ -359,12 +471,20 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     where nothing reached), as `torch.autograd.grad` does.
     """
     retain_graph = retain_graph or create_graph
+    with _sweep_lock:  # sweeps share nodes' adjoints and `.grad`: one at a time (see above)
+        return _backward(root, gradient, retain_graph, create_graph, inputs)
+
+
+def _backward(root: Node, gradient: Any, retain_graph: bool, create_graph: bool,
+              inputs: Sequence[Node] | None) -> list[Any] | None:
+    """`backward`, with the sweep lock held."""
     # Sorting and sweeping free nothing the cyclic collector could find; pausing it avoids
     # rescanning the whole (live) graph several times, which otherwise costs half a backward.
     collecting = gc.isenabled()
     gc.disable()
     mode = _mode.enabled
     _set_mode(create_graph)
+    pull = _pull_back_checked if _anomaly else _pull_back  # the flag, read once per pass
     order: list[Node] = []
     try:
         order = toposort(root)
@@ -381,9 +501,9 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
                     "backpropagate through the same graph again, or recompute the forward pass.")
         root._adjoint = gradient
         if inputs is None:
-            _sweep_into_grads(order, retain_graph)
+            _sweep_into_grads(order, retain_graph, pull)
             return None
-        return _sweep_to_inputs(order, retain_graph, stop, inputs)
+        return _sweep_to_inputs(order, retain_graph, stop, inputs, pull)
     except BaseException:
         for node in order:  # a failed sweep leaves no partial adjoints behind
             node._adjoint = None
@@ -397,7 +517,26 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
             gc.enable()
 
 
-def _sweep_into_grads(order: list[Node], retain_graph: bool) -> None:
+def _pull_back_checked(node: Any, g: Any) -> None:
+    """`_pull_back` in anomaly mode: an input whose adjoint was finite before this node's VJP
+    ran and holds nan or inf after it names the op, where it was created and its inputs."""
+    before = [p._adjoint for p in node._parents]
+    _pull_back(node, g)
+    for i, (parent, old) in enumerate(zip(node._parents, before)):  # noqa: B905
+        new = parent._adjoint
+        if new is not old and new is not None and not _finite(new) and \
+                (old is None or _finite(old)):
+            created = getattr(node, "_created", None) or "an unknown line (recorded before " \
+                "anomaly detection was turned on)"
+            source = "" if _finite(g) else f" (the incoming gradient already held {_what(g)})"
+            raise AnomalyError(
+                f"detect_anomaly: the backward of op {node._op!r} (inputs: "
+                f"{_describe(node._parents)}) created at {created} returned {_what(new)} "
+                f"in the gradient of input {i}{source}")
+
+
+def _sweep_into_grads(order: list[Node], retain_graph: bool,
+                      pull: Callable[[Any, Any], None] = _pull_back) -> None:
     """`.backward()`: every node that keeps its gradient adds its adjoint to `.grad`."""
     for node in reversed(order):
         g = node._adjoint
@@ -414,13 +553,14 @@ def _sweep_into_grads(order: list[Node], retain_graph: bool) -> None:
                 a = parent._adjoint
                 parent._adjoint = g * d if a is None else a + g * d
         else:
-            _pull_back(node, g)
+            pull(node, g)
         if not retain_graph:
             node._rule = FREED
 
 
 def _sweep_to_inputs(order: list[Node], retain_graph: bool, stop: frozenset[Node],
-                     inputs: Sequence[Node]) -> list[Any]:
+                     inputs: Sequence[Node],
+                     pull: Callable[[Any, Any], None] = _pull_back) -> list[Any]:
     """`backward(..., inputs=...)`: capture the inputs' adjoints; no `.grad` changes, and the
     history below an input (`stop`) is neither entered nor freed."""
     captured: dict[Node, Any] = dict.fromkeys(inputs)
@@ -438,7 +578,7 @@ def _sweep_to_inputs(order: list[Node], retain_graph: bool, stop: frozenset[Node
                 a = parent._adjoint
                 parent._adjoint = g * d if a is None else a + g * d
         else:
-            _pull_back(node, g)
+            pull(node, g)
         if not retain_graph:
             node._rule = FREED
     for node in order:  # parents off the paths may hold an adjoint that a rule gave them

@@ -40,7 +40,8 @@ _seq_of = operator.attrgetter("_seq")
 class Node:
     """One vertex of a computation graph; `Value` and `Tensor` say how grads are kept."""
 
-    __slots__ = ("_parents", "_op", "_rule", "_adjoint", "label", "__weakref__")
+    # `_created` (unset unless anomaly detection was on when the op ran): the user's line
+    __slots__ = ("_parents", "_op", "_rule", "_adjoint", "label", "_created", "__weakref__")
 
     data: Any  # the forward value
     grad: Any  # the stored gradient (None before any backward reached the node)
