@@ -39,6 +39,7 @@ import numpy as np
 from . import gradmode, heap
 from .gradmode import _mode, _set_mode
 from .graph import FREED, Node, next_seq, toposort
+from .validate import NUMERIC_KINDS, AllocationError
 
 __all__ = ["Primitive", "apply", "record_scalar", "backward", "seed_for", "mark_changed", "version",
            "AnomalyError", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
@@ -199,6 +200,9 @@ def apply(prim: Primitive, *inputs: Any, **params: Any) -> Any:
         data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
     except (ValueError, TypeError, IndexError) as e:
         raise op_error(prim.name, arrays, e) from None
+    except MemoryError as e:  # e.g. broadcasting (10⁶, 1) against (1, 10⁶)
+        raise AllocationError(f"{prim.name}: not enough memory for the result ({e}; inputs: "
+                              f"{_describe(arrays)})") from None
     if prim.saves:
         data, saved = data
         params = {**params, "saved": saved}
@@ -449,8 +453,16 @@ def seed_for(root: Any, gradient: Any) -> np.ndarray:
                 f"backward: the output has shape {data.shape}, so it needs a gradient of that "
                 "shape: call backward(gradient) or reduce it first, e.g. out.sum().backward()")
         return np.ones(data.shape, data.dtype)
-    seed = np.array(gradient._data if hasattr(gradient, "_data") else gradient,
-                    dtype=data.dtype)
+    given = gradient._data if isinstance(gradient, Node) else gradient
+    try:
+        seed = np.array(given)  # no dtype yet: a string must be refused, not parsed
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"backward: gradient must be a tensor, array or number, got "
+                        f"{type(gradient).__name__} ({e})") from None
+    if seed.dtype.kind not in NUMERIC_KINDS:
+        raise TypeError(f"backward: gradient must hold real numbers, got "
+                        f"{type(gradient).__name__} {gradient!r:.40} (dtype {seed.dtype})")
+    seed = seed.astype(data.dtype, copy=False)
     if seed.shape != data.shape:
         raise ValueError(f"backward: gradient has shape {seed.shape} but the output has shape "
                          f"{data.shape}; they must match")

@@ -21,6 +21,7 @@ import numpy as np
 
 from .rng import resolve_rng
 from .tensor import Tensor
+from .validate import allocating, check_dtype, check_shape
 
 __all__ = ["tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "randn",
            "rand", "randint", "zeros_like", "ones_like", "full_like"]
@@ -39,12 +40,18 @@ def _size(size: tuple[Any, ...], keyword: Any, who: str) -> tuple[int, ...]:
         raise TypeError(f"{who}: missing the size (e.g. {who}(2, 3) or {who}((2, 3)))")
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    for n in size:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"{who}: sizes must be ints, got {size!r}")
-        if n < 0:
-            raise ValueError(f"{who}: sizes must be non-negative, got {size!r}")
-    return tuple(int(n) for n in size)
+    return check_shape(size, who, "size")
+
+
+def _guarded(fn: Any) -> Any:
+    """A public factory whose MemoryError names it and the size (`validate.allocating`)."""
+    def factory(*args: Any, **kwargs: Any) -> Tensor:
+        with allocating(fn.__name__):
+            return fn(*args, **kwargs)
+    factory.__name__, factory.__qualname__, factory.__doc__ = fn.__name__, fn.__qualname__, \
+        fn.__doc__
+    factory.__wrapped__ = fn  # type: ignore[attr-defined]  (inspect.signature follows it)
+    return factory
 
 
 def _make(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
@@ -81,14 +88,14 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def zeros(*sizes: Any, size: Any = None, dtype: Any = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of the given size (float32 unless `dtype=`)."""
-    dtype = np.dtype(dtype or FLOAT)
+    dtype = check_dtype(dtype or FLOAT, "zeros")
     return _make(np.zeros(_size(sizes, size, "zeros"), dtype=dtype), dtype, requires_grad)
 
 
 def ones(*sizes: Any, size: Any = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones of the given size (float32 unless `dtype=`)."""
-    dtype = np.dtype(dtype or FLOAT)
+    dtype = check_dtype(dtype or FLOAT, "ones")
     return _make(np.ones(_size(sizes, size, "ones"), dtype=dtype), dtype, requires_grad)
 
 
@@ -96,7 +103,7 @@ def empty(*sizes: Any, size: Any = None, dtype: Any = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of the given size whose values are not initialised (as PyTorch: any values
     may be there; fill it before reading), float32 unless `dtype=`."""
-    dtype = np.dtype(dtype or FLOAT)
+    dtype = check_dtype(dtype or FLOAT, "empty")
     return _make(np.empty(_size(sizes, size, "empty"), dtype=dtype), dtype, requires_grad)
 
 
@@ -105,14 +112,14 @@ def full(size: Sequence[int] | int, fill_value: Any, dtype: Any = None,
     """A tensor of `size` filled with `fill_value`; the dtype follows the value as in
     PyTorch (bool, int64, else float32) unless `dtype=`."""
     shape = _size((size,), None, "full")
-    dtype = np.dtype(dtype or _like_dtype(fill_value))
+    dtype = check_dtype(dtype or _like_dtype(fill_value), "full")
     return _make(np.full(shape, fill_value, dtype=dtype), dtype, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n × m identity (m = n by default), float32 unless `dtype=`."""
     n, m = _size((n, n if m is None else m), None, "eye")
-    dtype = np.dtype(dtype or FLOAT)
+    dtype = check_dtype(dtype or FLOAT, "eye")
     return _make(np.eye(n, m, dtype=dtype), dtype, requires_grad)
 
 
@@ -124,11 +131,18 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     int, else float32, unless `dtype=`. The values are start + i·step, computed in float64."""
     if end is None:
         start, end = 0, start
+    for arg, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                                  np.floating)):
+            raise TypeError(f"arange: {arg} must be a real number, got {type(v).__name__} "
+                            f"{v!r:.40}")
+        if not math.isfinite(v):
+            raise ValueError(f"arange: {arg} must be finite, got {v!r}")
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                    for v in (start, end, step))
-    dtype = np.dtype(dtype) if dtype is not None else INT if integral else FLOAT
+    dtype = check_dtype(dtype, "arange") if dtype is not None else INT if integral else FLOAT
     n = max(math.ceil((end - start) / step), 0)
     values = np.arange(n) * step + start if not integral else np.arange(start, end, step)
     return _make(values.astype(dtype), dtype, requires_grad)
@@ -139,7 +153,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
     """`steps` evenly spaced values from start to end inclusive (float32 unless `dtype=`),
     computed in float64 and rounded once."""
     (steps,) = _size((steps,), None, "linspace")
-    dtype = np.dtype(dtype or FLOAT)
+    dtype = check_dtype(dtype or FLOAT, "linspace")
     return _make(np.linspace(start, end, steps).astype(dtype), dtype, requires_grad)
 
 
@@ -148,7 +162,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
 def _draw(kind: str, sizes: tuple[Any, ...], size: Any, dtype: Any, requires_grad: bool,
           rng: np.random.Generator | None) -> Tensor:
     shape = _size(sizes, size, kind)
-    dtype = np.dtype(dtype or FLOAT)
+    dtype = check_dtype(dtype or FLOAT, kind)
     if dtype.kind != "f":
         raise TypeError(f"{kind}: dtype must be a floating type, got {dtype}")
     generator = resolve_rng(rng)
@@ -188,32 +202,37 @@ def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None,
     shape = _size((size,), None, "randint")
     if high <= low:
         raise ValueError(f"randint: the range [{low}, {high}) is empty")
-    dtype = np.dtype(dtype or INT)
+    dtype = check_dtype(dtype or INT, "randint")
     values = resolve_rng(rng).integers(low, high, size=shape, dtype=np.int64)
     return _make(values.astype(dtype), dtype, requires_grad)
 
 
 # --- like another tensor ----------------------------------------------------------------------
 
-def _shape_dtype(input: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+def _shape_dtype(input: Any, dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype]:
     array = input.data if isinstance(input, Tensor) else np.asarray(input)
-    return array.shape, np.dtype(dtype) if dtype is not None else array.dtype
+    return array.shape, check_dtype(dtype if dtype is not None else array.dtype, op)
 
 
 def zeros_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape and dtype of `input` (a Tensor or an array)."""
-    shape, dtype = _shape_dtype(input, dtype)
+    shape, dtype = _shape_dtype(input, dtype, "zeros_like")
     return _make(np.zeros(shape, dtype=dtype), dtype, requires_grad)
 
 
 def ones_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape and dtype of `input` (a Tensor or an array)."""
-    shape, dtype = _shape_dtype(input, dtype)
+    shape, dtype = _shape_dtype(input, dtype, "ones_like")
     return _make(np.ones(shape, dtype=dtype), dtype, requires_grad)
 
 
 def full_like(input: Any, fill_value: Any, dtype: Any = None,
               requires_grad: bool = False) -> Tensor:
     """`fill_value` everywhere, with the shape and dtype of `input` (a Tensor or an array)."""
-    shape, dtype = _shape_dtype(input, dtype)
+    shape, dtype = _shape_dtype(input, dtype, "full_like")
     return _make(np.full(shape, fill_value, dtype=dtype), dtype, requires_grad)
+
+
+# every public factory allocates: one guard each, so a huge size is a clear error
+for _name in __all__:
+    globals()[_name] = _guarded(globals()[_name])

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .engine import apply
+from .opdef import named
 from .ops import OPS, Op
 from .tensor import Tensor, as_tensor
 from .value import Value, _lift
@@ -33,12 +34,18 @@ def _function(op: Op) -> Callable[..., Any]:
         compose = op.compose
 
         def function(x: Any, *args: Any, **kwargs: Any) -> Any:
-            return compose(x if isinstance(x, Tensor) else as_tensor(x), *args, **kwargs)  # type: ignore[misc]
+            try:
+                return compose(x if isinstance(x, Tensor) else as_tensor(x), *args, **kwargs)  # type: ignore[misc]
+            except (TypeError, ValueError) as e:
+                raise named(e, name) from None  # type: ignore[arg-type]
     else:
         def function(*args: Any, **kwargs: Any) -> Any:
             if on_value is not None and any(isinstance(a, Value) for a in args):
                 return on_value(*args, **kwargs)
-            inputs, params = front(as_tensor, *args, **kwargs)
+            try:
+                inputs, params = front(as_tensor, *args, **kwargs)
+            except (TypeError, ValueError) as e:  # the argument checks: errors name the op
+                raise named(e, name) from None  # type: ignore[arg-type]
             return apply(prim, *inputs, **params)
 
     function.__name__ = function.__qualname__ = name  # type: ignore[assignment]

@@ -29,6 +29,7 @@ from .functional import _constant_argument, grad, jvp
 from .gradmode import no_grad
 from .graph import Node
 from .tensor import Tensor
+from .validate import check_nonnegative_finite, check_positive_finite
 from .value import Value
 
 __all__ = ["gradcheck", "GradcheckError", "central_difference", "check_grads"]
@@ -78,10 +79,15 @@ class _Problem:
         leaves = [_leaf(x, a, True) for x, a in zip(self.xs, self.is_array, strict=True)]
         out = self.f(*leaves)
         _scalar(out, None)  # type check
-        if isinstance(out, Tensor):
+        if isinstance(out, Tensor) and out.size != 1:
+            # a fixed random projection tests the whole VJP; a one-element output is its
+            # own scalar, so the values reported are f's own derivatives (unweighted)
             self.weights = np.random.default_rng(0).standard_normal(out.shape)
             if out.requires_grad:
                 out.backward(gradient=self.weights)
+        elif isinstance(out, Tensor):
+            if out.requires_grad:
+                out.backward()
         else:
             out.backward()
         return [np.zeros(x.shape) if leaf.grad is None else
@@ -108,6 +114,7 @@ def central_difference(f: Callable[..., Any], *inputs: Any, arg: int = 0,
 
     `f` returns a Value or a Tensor (a Tensor result is summed).
     """
+    eps = check_positive_finite(eps, "central_difference", "eps")
     problem = _Problem(f, inputs)
     direction = np.zeros(problem.xs[arg].shape)
     direction[index] = 1.0
@@ -123,7 +130,8 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
     elements along 6 random directions (analytic ⟨∇, d⟩ against the difference along d).
     Returns True, or raises `GradcheckError` naming the input, the element or direction, the
     analytic and the numeric value. A value passes when |analytic − numeric| ≤ atol +
-    rtol·|numeric| (nan only matches nan).
+    rtol·|numeric|; a non-finite value (nan, inf) on either side fails. `eps` must be a
+    finite number > 0, `atol` and `rtol` finite and >= 0.
 
     `order=2` then checks the gradient of the gradient: the same check on ⟨∇f(x), d⟩ for a
     random direction d (Python numbers reach f as 0-d float64 Tensors there: a Value records
@@ -131,8 +139,13 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
     orders. `modes` lists "rev" (the gradient, by reverse mode) and/or "fwd" (J·v from `jvp`,
     along random directions v, against the difference along v).
     """
-    if not isinstance(order, int) or order < 1:
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError(f"gradcheck: order must be a positive int, got {order!r}")
+    eps = check_positive_finite(eps, "gradcheck", "eps")
+    atol = check_nonnegative_finite(atol, "gradcheck", "atol")
+    rtol = check_nonnegative_finite(rtol, "gradcheck", "rtol")
+    if isinstance(modes, str):
+        modes = (modes,)
     unknown = set(modes) - {"rev", "fwd"}
     if unknown or not modes:
         raise ValueError(f"gradcheck: modes must hold 'rev' and/or 'fwd', got {modes!r}")
@@ -220,7 +233,12 @@ def _directional_gradient(problem: _Problem, rng: np.random.Generator) -> Callab
 def _compare(analytic: Any, numeric: float, i: int, where: str, atol: float,
              rtol: float, what: str = "") -> None:
     a = float(analytic)
-    if not np.isclose(a, numeric, rtol=rtol, atol=atol, equal_nan=True):
+    if not (np.isfinite(a) and np.isfinite(numeric)):  # nan == nan proves nothing
+        raise GradcheckError(
+            f"gradcheck: {what}gradient of input {i}{where} is not finite: analytic {a!r}, "
+            f"numeric {numeric!r}; check at a point where f and its derivative are finite "
+            "(e.g. inside the domain of sqrt and log)")
+    if not np.isclose(a, numeric, rtol=rtol, atol=atol):
         raise GradcheckError(
             f"gradcheck: {what}gradient of input {i}{where} is wrong: analytic {a!r}, numeric "
             f"{numeric!r} (|difference| {abs(a - numeric):.3g} > atol {atol:g} + "

@@ -29,10 +29,24 @@ import numpy as np
 from .engine import Primitive, apply
 from .graph import Node
 
-__all__ = ["Op", "KINDS", "dual", "piecewise", "is_node", "pair_front", "ieee", "as_function"]
+__all__ = ["Op", "KINDS", "dual", "piecewise", "is_node", "pair_front", "ieee", "as_function",
+           "named"]
 
 KINDS = ("unary", "binary", "reduction", "shape", "linalg", "selection", "loss", "composite",
          "internal")
+
+
+def named(e: Exception, op: str) -> Exception:
+    """`e` (a TypeError or ValueError from checking an op's arguments) as an error of the
+    same type whose message starts with the op's name, for the front ends to raise."""
+    message = str(e)
+    if message.startswith(op):  # named already ("vsplit: ...", "vsplit only works on ...")
+        return e
+    try:
+        return type(e)(f"{op}: {message}")
+    except Exception:  # noqa: BLE001 (an exception type with another signature)
+        return TypeError(f"{op}: {message}") if isinstance(e, TypeError) else \
+            ValueError(f"{op}: {message}")
 
 
 def is_node(x: Any) -> bool:

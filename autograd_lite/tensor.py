@@ -23,29 +23,45 @@ from . import engine
 from .engine import apply
 from .gradmode import is_grad_enabled
 from .graph import FREED, Node
+from .opdef import named
 from .ops import OPS, Op, index_of
+from .validate import NUMERIC_KINDS, allocating, check_dtype, check_label, check_real_array
 
 __all__ = ["Tensor", "as_tensor"]
 
 _new = object.__new__
-_ACCEPTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+_ACCEPTED_KINDS = NUMERIC_KINDS  # bool, signed and unsigned integers, floats
 
 
 def _to_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     """`data` (array, list, number, Tensor) as a numeric ndarray, following the dtype rules."""
     if isinstance(data, Tensor):
         data = data._data
+    if dtype is not None:
+        dtype = check_dtype(dtype, op)
     try:
-        array = np.array(data)  # no dtype yet: None, strings and objects must not be parsed
-    except (TypeError, ValueError) as e:
+        with allocating(op):
+            array = np.array(data)  # no dtype yet: None, strings and objects must not be parsed
+    except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__} "
                         f"({e})") from None
     if array.dtype.kind not in _ACCEPTED_KINDS:
+        big = array.dtype == object and any(type(v) is int for v in array.reshape(-1)[:1000])
         raise TypeError(f"{op}: expected numbers (bool, int or float), got dtype {array.dtype} "
-                        f"from {type(data).__name__}")
+                        f"from {type(data).__name__}" + (
+                            " (a Python int too large for int64?)" if big else ""))
     if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         dtype = np.float32  # lists and Python numbers default to float32 (PyTorch's default)
-    return array if dtype is None else array.astype(dtype, copy=False)
+    return array if dtype is None else _cast(array, dtype, op)
+
+
+def _cast(array: np.ndarray, dtype: np.dtype, op: str) -> np.ndarray:
+    """`array` as `dtype`; a float too large for it becomes inf, as numpy (and PyTorch)."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return array.astype(dtype, copy=False)
+    except (OverflowError, ValueError) as e:
+        raise ValueError(f"{op}: cannot store these values as {dtype} ({e})") from None
 
 
 def _check_differentiable(dtype: np.dtype, op: str) -> None:
@@ -88,8 +104,15 @@ def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
                             f"{x.dtype}")
         return _constant(np.array(x) if type(x) is np.ndarray else np.asarray(x))
     if isinstance(x, (bool, int, float)):
-        return _constant(np.asarray(x, dtype=_number_dtype(x, like)))
-    raise TypeError(f"expected a Tensor, numpy array or number, got {type(x).__name__}")
+        dtype = _number_dtype(x, like)
+        try:
+            return _constant(np.asarray(x, dtype=dtype))
+        except OverflowError:  # a Python int beyond the integer dtype
+            raise ValueError(f"the Python int {x} does not fit in dtype {np.dtype(dtype)} "
+                             f"(range {np.iinfo(dtype).min} to {np.iinfo(dtype).max}); use "
+                             "a float tensor or a smaller number") from None
+    raise TypeError(f"expected a Tensor, numpy array or number, got {type(x).__name__} "
+                    f"{x!r:.40}")
 
 
 class Tensor(Node):
@@ -118,7 +141,8 @@ class Tensor(Node):
             _check_differentiable(array.dtype, "Tensor")
         self._data, self._grad = array, None
         self.requires_grad = self._retains_grad = bool(requires_grad)
-        self._parents, self._op, self._rule, self._adjoint, self.label = (), "", None, None, label
+        self._parents, self._op, self._rule, self._adjoint = (), "", None, None
+        self.label = check_label(label, "Tensor")
         self._seq = 0
 
     # --- data and grad --------------------------------------------------------------------
@@ -137,7 +161,12 @@ class Tensor(Node):
                                "recorded for a backward pass that may read its values; "
                                "rebinding them would make that backward silently wrong. "
                                "Rebind after backward(), or use detach()")
-        array = np.asarray(value._data if isinstance(value, Tensor) else value)
+        try:
+            array = np.asarray(value._data if isinstance(value, Tensor) else value)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"Tensor.data: cannot make a numeric array from "
+                            f"{type(value).__name__} ({e})") from None
+        check_real_array(array, "Tensor.data", "the new value")  # "1.5" is not parsed
         if array.shape != self._data.shape:
             raise ValueError(f"Tensor.data: new array has shape {array.shape} but the tensor "
                              f"has shape {self._data.shape}; make a new Tensor to change shape")
@@ -334,12 +363,15 @@ def _signature(fn: Callable[..., Any], drop: int) -> inspect.Signature | None:
 
 def _method(op: Op) -> Callable[..., Any]:
     """The Tensor method of `op`: the declaration's argument checks, then `apply`."""
-    prim, front = op.prim, op.front
+    prim, front, name = op.prim, op.front, op.method or op.name
     if op.kind == "composite":
         compose = op.compose
 
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            return compose(self, *args, **kwargs)  # type: ignore[misc]
+            try:
+                return compose(self, *args, **kwargs)  # type: ignore[misc]
+            except (TypeError, ValueError) as e:  # its checks, and its ops', named after it
+                raise named(e, name) from None
         signature = _signature(compose, 1)  # type: ignore[arg-type]
     elif op.kind == "unary" and op.params is None:
         def method(self: Tensor) -> Tensor:  # the common case: nothing to check
@@ -347,7 +379,10 @@ def _method(op: Op) -> Callable[..., Any]:
         signature = None
     else:
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            inputs, params = front(as_tensor, self, *args, **kwargs)
+            try:
+                inputs, params = front(as_tensor, self, *args, **kwargs)
+            except (TypeError, ValueError) as e:  # the argument checks: errors name the op
+                raise named(e, name) from None
             return apply(prim, *inputs, **params)
         signature = _signature(op.params or front, 1 if op.params else 2)
     method.__name__ = method.__qualname__ = op.method or op.name
@@ -364,18 +399,37 @@ def _operators(op: Op, name: str, reflected: str | None) -> None:
     prim = op.prim
 
     def forward(self: Tensor, other: Any) -> Tensor:
-        return apply(prim, self, other if type(other) is Tensor else as_tensor(other, self))
+        if type(other) is not Tensor:
+            other = _operand(other, self, op.name)
+            if other is NotImplemented:
+                return NotImplemented
+        return apply(prim, self, other)
 
     forward.__name__, forward.__doc__ = name, op.doc
     forward.__qualname__ = f"Tensor.{name}"
     setattr(Tensor, name, forward)
     if reflected:
         def backward(self: Tensor, other: Any) -> Tensor:
-            return apply(prim, as_tensor(other, self), self)
+            other = _operand(other, self, op.name)
+            if other is NotImplemented:
+                return NotImplemented
+            return apply(prim, other, self)
 
         backward.__name__, backward.__doc__ = reflected, op.doc
         backward.__qualname__ = f"Tensor.{reflected}"
         setattr(Tensor, reflected, backward)
+
+
+def _operand(other: Any, like: Tensor, op: str) -> Any:
+    """The other operand of a Python operator as a Tensor; NotImplemented for a type that is
+    no number (Python then tries the other side, and raises "unsupported operand type(s)
+    for +: 'Tensor' and 'str'"); a number that does not fit the dtype names the op."""
+    try:
+        return as_tensor(other, like)
+    except TypeError:
+        return NotImplemented
+    except ValueError as e:
+        raise named(e, op) from None
 
 
 def _change_in_place(t: Tensor, op: Op, name: str, *others: Tensor, **params: Any) -> Tensor:
@@ -497,10 +551,13 @@ def _raw_args(x: Any) -> Any:
 
 
 def _call_op(op: Op, args: Any, kwargs: dict[str, Any]) -> Any:
-    if op.kind == "composite":
-        x, *rest = args
-        return op.compose(x if isinstance(x, Tensor) else as_tensor(x), *rest, **kwargs)  # type: ignore[misc]
-    inputs, params = op.front(as_tensor, *args, **kwargs)
+    try:
+        if op.kind == "composite":
+            x, *rest = args
+            return op.compose(x if isinstance(x, Tensor) else as_tensor(x), *rest, **kwargs)  # type: ignore[misc]
+        inputs, params = op.front(as_tensor, *args, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise named(e, op.name) from None
     return apply(op.prim, *inputs, **params)
 
 

@@ -30,10 +30,12 @@ from . import engine
 from .graph import Node
 from .opdef import as_function, ieee
 from .ops import OPS, Op
+from .validate import check_label
 
 __all__ = ["Value"]
 
 Number = int | float
+_EXACT = 2 ** 1000  # int exponents below this stay ints (math.pow takes them exactly)
 _pow = ieee(math.pow, np.power)
 _dpow_base, _dpow_exponent = (as_function(p, 2) for p in OPS["power"].partials)
 
@@ -43,13 +45,22 @@ def _recip(x: float) -> float:
     return 1.0 / x if x else math.copysign(math.inf, x)
 
 
+def _float(x: Any) -> float:
+    """A real number as a float, IEEE-style: an int beyond the float range is ±inf (Python's
+    float() raises OverflowError there)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def _as_float(x: object, op: str) -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) or (isinstance(x, np.ndarray) and x.shape == () and
                                       np.issubdtype(x.dtype, np.number) and
                                       not np.iscomplexobj(x)):
-        return float(x)
+        return _float(x)
     raise TypeError(f"{op}: expected a real number (int, float, numpy scalar), "
                     f"got {type(x).__name__} {x!r:.60}")
 
@@ -68,7 +79,7 @@ class Value(Node):
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value")
         self.grad = 0.0
-        self.label = label
+        self.label = check_label(label, "Value")
         self._parents = ()
         self._op = ""
         self._rule = None
@@ -98,7 +109,8 @@ class Value(Node):
             return _result(out, (self, other), "**", local)
         if not isinstance(other, numbers.Real):
             return NotImplemented
-        n = other if type(other) is int else float(other)  # a ** n: one parent
+        # a ** n: one parent; an int exponent stays exact unless beyond the float range
+        n = other if type(other) is int and -_EXACT < other < _EXACT else _float(other)
         out = _pow(a, n)
         return _result(out, (self,), f"**{other}", (_partials(_dpow_base, a, n, out),))
 
@@ -113,7 +125,7 @@ class Value(Node):
     def __truediv__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             return self * other ** -1
-        return self * _recip(float(other)) if _is_operand(other) else NotImplemented
+        return self * _recip(_float(other)) if _is_operand(other) else NotImplemented
 
     def __radd__(self, other: Number) -> Value:
         return self.__add__(other)
@@ -198,7 +210,7 @@ def _lift(x: object) -> Value:
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return _result(float(x), (), "", None)  # no parents: a leaf, whatever the grad mode
+        return _result(_float(x), (), "", None)  # no parents: a leaf, whatever the grad mode
     return NotImplemented
 
 

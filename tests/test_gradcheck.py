@@ -62,8 +62,9 @@ def test_gradcheck_treats_an_unreached_input_as_zero_gradient():
     assert gradcheck(lambda x, y: x * 2.0, 1.0, 5.0)
 
 
-def test_gradcheck_matches_nan_only_with_nan():
-    assert gradcheck(lambda x: x.sqrt(), -1.0)  # nan analytic, nan numeric
+def test_gradcheck_fails_on_non_finite_values_even_when_both_sides_are_nan():
+    with pytest.raises(GradcheckError, match="input 0 is not finite: analytic nan, numeric nan"):
+        gradcheck(lambda x: x.sqrt(), -1.0)  # nan == nan proves nothing
     with pytest.raises(GradcheckError, match="analytic nan, numeric 0.0"):
         gradcheck(lambda x: (x * 0.0).sqrt(), 1.0)  # chain rule gives inf·0 = nan
 

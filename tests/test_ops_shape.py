@@ -545,7 +545,8 @@ def ones(*shape: int) -> Tensor:
     (lambda: np.partition(ones(3), 5), ValueError, r"^partition: kth\(=5\) out of bounds"),
     (lambda: np.repeat(ones(3), [1, 2]), ValueError, r"^repeat: 2 repeats for an axis of "
                                                      r"length 3"),
-    (lambda: np.tile(ones(3), -1), ValueError, r"^tile: reps \(-1,\) must not be negative"),
+    (lambda: np.tile(ones(3), -1), ValueError,
+     r"^tile: reps \(-1,\) has the size -1; sizes must be non-negative"),
     (lambda: np.broadcast_arrays(ones(2), ones(3)), ValueError, r"^broadcast_arrays: shapes"),
     (lambda: np.ravel(ones(3), order="X"), ValueError, r"^ravel: order must be one of"),
 ], ids=["squeeze", "expand_dims", "swapaxes", "moveaxis", "fliplr", "rot90", "split", "vsplit",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..opdef import Op, is_node
-from .reductions import check_axis
+from ..validate import check_axis, check_int
 from .selection import raw, where_of
 from .shape import _shape_arg
 
@@ -21,11 +21,11 @@ from .shape import _shape_arg
 def _dim(x: Any, dim: Any, op: str, extra: int = 0) -> int:
     """`dim` as a non-negative axis of x (of x with `extra` more axes, for unsqueeze)."""
     ndim = x.ndim + extra
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    if not -ndim <= dim < max(ndim, 1):
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of shape {x.shape} "
-                         f"(expected a dim in [{-ndim}, {max(ndim, 1) - 1}])")
+    dim = check_int(dim, op, "dim")
+    if not -ndim <= dim < max(ndim, 1):  # AxisError: both an IndexError (PyTorch's) and a
+        raise np.exceptions.AxisError(  # ValueError (numpy's, and this library's rule)
+            f"{op}: dim {dim} is out of range for a tensor of shape {x.shape} "
+            f"(expected a dim in [{-ndim}, {max(ndim, 1) - 1}])")
     return int(dim) % max(ndim, 1)
 
 

@@ -37,16 +37,20 @@ def _dpow_exponent(x: Any, y: Any, out: Any) -> Any:
         return where_of(xr < 0, np.nan, out * log_x)
 
 
-def _wins(d: np.ndarray) -> np.ndarray:
-    return (d > 0) + 0.5 * (d == 0)
-
-
-def _tie_share(x: Any, y: Any) -> Any:
-    """Weight of x in maximum(x, y): 1 where x wins, ½ on a tie (the split sums to 1)."""
-    if is_node(x) or is_node(y):
-        return piecewise(_wins, x - y)  # x − y = 0 exactly when x = y
+def _tie_share(x: Any, y: Any, wins: Any = np.greater) -> Any:
+    """Weight of x in maximum(x, y) (`wins` np.greater; minimum: np.less): 1 where x wins,
+    ½ on a tie (the split sums to 1). Where the result is nan (numpy's maximum propagates
+    it) the gradient goes to the nan input, ½ each if both are nan. (PyTorch gives both
+    inputs the whole gradient there, so its shares sum to 2; it agrees on the nan input's.)
+    Computed on the raw values, as nan is lost in x − y; on Tensors recorded as a step of
+    x − y, so it stays connected to both."""
     xr, yr = raw(x), raw(y)
-    return ((xr > yr) + 0.5 * (xr == yr)).astype(np.result_type(xr, yr))
+    x_nan, y_nan = np.isnan(xr), np.isnan(yr)
+    share = (wins(xr, yr) + 0.5 * (xr == yr) + x_nan * (1 - 0.5 * y_nan)).astype(
+        np.result_type(xr, yr))
+    if is_node(x) or is_node(y):
+        return piecewise(lambda _: share, x - y)
+    return share
 
 
 ADD = Op("add", "binary", "x + y, elementwise with broadcasting.",
@@ -76,17 +80,19 @@ POWER = Op("power", "binary",
 
 
 MAXIMUM = Op("maximum", "binary",
-             "Elementwise max of x and y; on a tie each input gets half the gradient.",
+             "Elementwise max of x and y; on a tie each input gets half the gradient; where the "
+             "result is nan it goes to the nan input (half each if both are nan).",
              forward=np.maximum, method=None,
              partials=(lambda x, y, out: _tie_share(x, y),
                        lambda x, y, out: 1 - _tie_share(x, y)), numpy=np.maximum)
 
 
 MINIMUM = Op("minimum", "binary",
-             "Elementwise min of x and y; on a tie each input gets half the gradient.",
+             "Elementwise min of x and y; on a tie each input gets half the gradient; where the "
+             "result is nan it goes to the nan input (half each if both are nan).",
              forward=np.minimum, method=None,
-             partials=(lambda x, y, out: _tie_share(y, x),
-                       lambda x, y, out: 1 - _tie_share(y, x)), numpy=np.minimum)
+             partials=(lambda x, y, out: _tie_share(x, y, np.less),
+                       lambda x, y, out: 1 - _tie_share(x, y, np.less)), numpy=np.minimum)
 
 
 NEG = Op("neg", "unary", "−x.", forward=np.negative, derivative=-1.0,

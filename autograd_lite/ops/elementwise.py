@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..opdef import Op, dual, ieee, piecewise
+from ..validate import check_int
 from .selection import raw, where_of
 
 cos_of = dual("cos", np.cos, math.cos)
@@ -362,7 +363,7 @@ RINT = Op("rint", "unary", "x rounded to the nearest integer, halves to even; de
 ROUND = Op("round", "unary", "x rounded to `decimals` places (halves to even, as numpy); "
            "derivative 0 everywhere.",
            forward=lambda x, decimals: np.round(x, decimals), derivative=_flat,
-           params=lambda x, decimals=0: {"decimals": int(decimals)},
+           params=lambda x, decimals=0: {"decimals": check_int(decimals, "round", "decimals")},
            numpy=(np.round, np.around))
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..engine import apply
 from ..opdef import Op, is_node, pair_front
+from ..validate import check_shape
 
 Lift = Callable[..., Any]
 
@@ -87,7 +88,7 @@ def _where_front(lift: Lift, cond: Any, a: Any, b: Any) -> Any:
 
 def _broadcast_params(x: Any, shape: Any, subok: bool = False) -> dict[str, Any]:
     """numpy's arguments: a shape or one int (`subok` has no meaning for Tensors)."""
-    return {"shape": (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)}
+    return {"shape": check_shape(raw(shape), "broadcast_to")}
 
 
 BROADCAST_TO = Op("broadcast_to", "shape", "x repeated along new or size-1 axes to `shape`; "

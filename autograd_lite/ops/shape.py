@@ -28,18 +28,19 @@ import numpy as np
 
 from ..engine import apply
 from ..opdef import Op, is_node
+from ..validate import check_axis, check_dtype, check_int, check_shape
 from . import selection
-from .reductions import check_axis
 from .selection import Lift, raw, where_of
 
 # --- arguments --------------------------------------------------------------------------------
 
 
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """`reshape(2, 3)` and `reshape((2, 3))` both mean (2, 3)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+def _shape_arg(shape: tuple[Any, ...], op: str = "reshape") -> tuple[int, ...]:
+    """`reshape(2, 3)` and `reshape((2, 3))` both mean (2, 3); sizes must be integers, at
+    most one of them -1."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
         shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
+    return check_shape(shape, op, unknown=True)
 
 
 def _axis(axis: Any, op: str, ndim: int) -> int:
@@ -100,7 +101,9 @@ def _transpose_params(x: Any, *args: Any, axes: Any = None) -> dict[str, Any]:
         args = (axes,)
     if not args or args == (None,):
         return {"axes": None}
-    order = _shape_arg(args)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    order = tuple(check_int(a, "transpose", "axes entry") for a in args)
     if sorted(a % x.ndim if -x.ndim <= a < x.ndim else a for a in order) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {order} are not a permutation of the {x.ndim} axes "
                          f"of a tensor of shape {x.shape}")
@@ -118,7 +121,7 @@ def _cast_all(ts: tuple[Any, ...], dtype: Any, casting: str, op: str) -> tuple[A
     """numpy's `dtype=` and `casting=` of the joining functions: each input cast (recorded)."""
     if dtype is None:
         return ts
-    dtype = np.dtype(dtype)
+    dtype = check_dtype(dtype, op)
     for t in ts:
         if not np.can_cast(t.dtype, dtype, casting):  # type: ignore[arg-type]
             raise TypeError(f"{op}: cannot cast dtype {t.dtype} to {dtype} according to the "
@@ -132,13 +135,13 @@ def _concat_front(lift: Lift, arrays: Any, axis: Any = 0, *, dtype: Any = None,
     ts = _cast_all(_tensors(lift, arrays, "concat"), dtype, casting, "concat")
     if axis is None:
         return tuple(t.reshape(-1) for t in ts), {"axis": 0}
-    return ts, {"axis": int(axis)}
+    return ts, {"axis": check_int(axis, "concat", "axis")}
 
 
 def _stack_front(lift: Lift, arrays: Any, axis: Any = 0, *, dtype: Any = None,
                  casting: str = "same_kind") -> tuple[tuple[Any, ...], dict[str, Any]]:
     return _cast_all(_tensors(lift, arrays, "stack"), dtype, casting, "stack"), \
-        {"axis": int(axis)}
+        {"axis": check_int(axis, "stack", "axis")}
 
 
 def _concat_vjp(g: Any, out: Any, *xs: Any, axis: int) -> list[Any]:
@@ -187,7 +190,8 @@ CAST = Op("cast", "internal", "x as `dtype`; to an integer or bool dtype the res
           "constant (no gradient).",
           forward=lambda x, dtype: x.astype(dtype),
           vjps=(lambda g, out, x, dtype: g.astype(x.dtype),),
-          params=lambda x, dtype: {"dtype": np.dtype(dtype)}, method="astype", function=None,
+          params=lambda x, dtype: {"dtype": check_dtype(dtype, "astype")}, method="astype",
+          function=None,
           floating=False)
 
 
@@ -469,9 +473,7 @@ ROT90 = Op("rot90", "composite", "x rotated by 90° `k` times in the plane of `a
 def _tile(A: Any, reps: Any) -> Any:
     """Each axis i of size s tiled r times: (1, s) broadcast to (r, s), then merged (r·s): the
     gradient sums the copies back (broadcast_to's)."""
-    reps = tuple(int(r) for r in (np.asarray(raw(reps)).reshape(-1)))
-    if any(r < 0 for r in reps):
-        raise ValueError(f"tile: reps {reps} must not be negative")
+    reps = check_shape(raw(reps), "tile", "reps")
     ndim = max(len(reps), A.ndim)
     shape = (1,) * (ndim - A.ndim) + A.shape
     reps = (1,) * (ndim - len(reps)) + reps
@@ -596,7 +598,7 @@ def _array_split(ary: Any, indices_or_sections: Any, axis: int = 0, op: str = "a
     n = ary.shape[ax]
     cuts = raw(indices_or_sections)
     if np.ndim(cuts) == 0:
-        sections = int(cuts)
+        sections = check_int(cuts, op, "sections")
         if sections <= 0:
             raise ValueError(f"{op}: number sections must be larger than 0, got {sections}")
         if equal and n % sections:
@@ -605,7 +607,7 @@ def _array_split(ary: Any, indices_or_sections: Any, axis: int = 0, op: str = "a
         each, extra = divmod(n, sections)
         bounds = np.cumsum([0] + extra * [each + 1] + (sections - extra) * [each]).tolist()
     else:
-        bounds = [0, *(int(i) for i in np.asarray(cuts).reshape(-1)), n]
+        bounds = [0, *_int_array(cuts, op).reshape(-1).tolist(), n]
     return [ary[_along(ax, slice(start, stop))]
             for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
 
@@ -702,7 +704,7 @@ def _diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     i, j = _axis(axis1, "diagonal", a.ndim), _axis(axis2, "diagonal", a.ndim)
     if i == j:
         raise ValueError(f"diagonal: axis1 and axis2 cannot be the same (both {i})")
-    rows, cols = _diagonal_index(a.shape[i], a.shape[j], int(offset))
+    rows, cols = _diagonal_index(a.shape[i], a.shape[j], check_int(offset, "diagonal", "offset"))
     x = a.transpose([n for n in range(a.ndim) if n not in (i, j)] + [i, j])
     return x[..., rows, cols]
 
@@ -711,8 +713,9 @@ def _diag(v: Any, k: int = 0) -> Any:
     """A 1-d v: zeros with v scattered onto the diagonal k (the gradient is ḡ's diagonal);
     a 2-d v: its diagonal k."""
     if v.ndim == 1:
-        n = v.shape[0] + abs(int(k))
-        index = _diagonal_index(n, n, int(k))
+        k = check_int(k, "diag", "k")
+        n = v.shape[0] + abs(k)
+        index = _diagonal_index(n, n, k)
         return apply(selection.SCATTER.prim, v, index=index, shape=(n, n))
     if v.ndim == 2:
         return _diagonal(v, k)
@@ -723,7 +726,8 @@ def _triangle(name: str, upper: bool) -> Callable[..., Any]:
     def compose(m: Any, k: int = 0) -> Any:
         if m.ndim < 1:
             raise ValueError(f"{name}: input must be at least 1-d, got a 0-d tensor")
-        below = np.tri(*m.shape[-2:], k=int(k) - 1 if upper else int(k), dtype=bool)
+        k = check_int(k, name, "k")
+        below = np.tri(*m.shape[-2:], k=k - 1 if upper else k, dtype=bool)
         return where_of(below, 0, m) if upper else where_of(below, m, 0)
     compose.__name__ = name
     return compose
