@@ -78,7 +78,10 @@ def _number(x: float) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text safe inside a record label (Graphviz gives `{ } | < >` and quotes a meaning)."""
+    """Text safe inside a record label (Graphviz gives `{ } | < >` and quotes a meaning).
+    Labels are checked to be str when a node is made, but `.label` may be reassigned later:
+    anything else is drawn as its str() rather than failing the whole diagram."""
+    text = text if isinstance(text, str) else str(text)
     for ch in '\\{}|<>"':
         text = text.replace(ch, "\\" + ch)
     return text

@@ -30,6 +30,7 @@ from .functions import reshape, stack
 from .gradmode import enable_grad
 from .pytree import TreeDef, tree_flatten, tree_leaves
 from .tensor import Tensor, _constant
+from .validate import check_real_array
 
 __all__ = ["grad", "value_and_grad", "elementwise_grad", "jacobian", "jacrev", "jacfwd",
            "hessian", "vjp", "jvp", "hvp"]
@@ -288,14 +289,26 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
             "vjp", "cotangent", cotangent, out_def)
         seeds = []
         for u, out in zip(given, outs, strict=True):
-            seed = np.array(u._data if isinstance(u, Tensor) else u, dtype=out.dtype)
-            if seed.shape != out.shape:
-                raise ValueError(f"vjp: cotangent has shape {seed.shape}, f's output has "
-                                 f"shape {out.shape}")
-            seeds.append(seed)
+            seeds.append(_direction("vjp", "cotangent", u, "f's output", out.shape, out.dtype))
         return args.result(args.adjoints(outs, seeds, retain_graph=True))
 
     return out_def.unflatten([_plain(o, args.nested) for o in outs]), vjp_fn
+
+
+def _direction(name: str, what: str, u: Any, of: str, shape: tuple[int, ...],
+               dtype: Any) -> np.ndarray:
+    """A cotangent, tangent or direction `u` as an array shaped exactly like `of` (`shape`),
+    cast to `dtype` (None: its own floating dtype): real numbers only, never broadcast."""
+    try:
+        array = np.array(u._data if isinstance(u, Tensor) else u)  # strings are not parsed
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name}: {what} must be an array of numbers, got "
+                        f"{type(u).__name__} ({e})") from None
+    check_real_array(array, name, what)
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name}: {what} has shape {array.shape}, {of} has shape "
+                         f"{tuple(shape)}; they must match (no broadcasting)")
+    return array.astype(dtype if dtype is not None else np.result_type(array, np.float32))
 
 
 def _matching_leaves(name: str, what: str, tree: Any, treedef: TreeDef) -> list[Any]:
@@ -351,10 +364,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any],
     for k, (v, leaf) in enumerate(zip(vs, args.leaves, strict=True)):
         if isinstance(v, Tensor) and v.requires_grad:
             continue  # a tangent from an outer transform: J·v stays differentiable in v
-        v = np.asarray(v._data if isinstance(v, Tensor) else v, dtype=leaf.dtype)
-        if v.shape != leaf.shape:
-            raise ValueError(f"jvp: tangent has shape {v.shape}, primal has shape {leaf.shape}")
-        vs[k] = v
+        vs[k] = _direction("jvp", "tangent", v, "its primal", leaf.shape, leaf.dtype)
     # a graph-carrying tangent (from an outer transform): J·v must stay differentiable in it
     args.nested = args.nested or any(isinstance(v, Tensor) and v.requires_grad for v in vs)
     jvs = _linearize(args, outs)(vs)
@@ -365,11 +375,13 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any],
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Any:
     """H(x)·v for scalar `f`, without forming H: the gradient of ⟨∇f(x), v⟩. `v` has the
     structure of `x`, and so has the result."""
-    _, x_def = tree_flatten(x)
-    directions = [leaf if isinstance(leaf, Tensor) and leaf.requires_grad else
-                  np.asarray(leaf._data if isinstance(leaf, Tensor) else leaf)
-                  for leaf in ([v] if x_def.kind == "leaf" else
-                               _matching_leaves("hvp", "direction", v, x_def))]
+    x_leaves, x_def = tree_flatten(x)
+    given = [v] if x_def.kind == "leaf" else _matching_leaves("hvp", "direction", v, x_def)
+    # v is shaped like x, never broadcast against it (a (1,) or (3, 3) v for a (3,) x is a
+    # mistake, not a direction); a graph-carrying v (an outer transform's) passes as it is
+    directions = [d if isinstance(d, Tensor) and d.requires_grad else
+                  _direction("hvp", "v", d, "x", np.shape(getattr(p, "_data", p)), None)
+                  for d, p in zip(given, x_leaves, strict=True)]
 
     def inner(t: Any) -> Any:
         total: Any = 0.0
