@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .opdef import named
 from .rng import resolve_rng
 from .tensor import Tensor
 from .validate import allocating, check_dtype, check_shape
@@ -44,10 +45,14 @@ def _size(size: tuple[Any, ...], keyword: Any, who: str) -> tuple[int, ...]:
 
 
 def _guarded(fn: Any) -> Any:
-    """A public factory whose MemoryError names it and the size (`validate.allocating`)."""
+    """A public factory whose errors name it: a MemoryError (`validate.allocating`), and
+    numpy's own TypeError/ValueError ("array is too big", a bad fill value)."""
     def factory(*args: Any, **kwargs: Any) -> Tensor:
-        with allocating(fn.__name__):
-            return fn(*args, **kwargs)
+        try:
+            with allocating(fn.__name__):
+                return fn(*args, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise named(e, fn.__name__) from None
     factory.__name__, factory.__qualname__, factory.__doc__ = fn.__name__, fn.__qualname__, \
         fn.__doc__
     factory.__wrapped__ = fn  # type: ignore[attr-defined]  (inspect.signature follows it)

@@ -10,12 +10,14 @@ pytrees (dicts, lists, tuples, nested) through every transform.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd_lite as al
 from autograd_lite import Tensor, stack
 from autograd_lite.functional import (
     elementwise_grad,
@@ -758,3 +760,33 @@ def test_jvp_is_differentiable_in_its_tangent():
     g = grad(lambda v: (jvp(lambda t: np.tanh(A @ t), (x,), (v,))[1] * w).sum())(np.ones(2))
     J = (1 - np.tanh(A @ x) ** 2)[:, None] * A
     np.testing.assert_allclose(g, J.T @ w, rtol=1e-14)
+
+
+# --- directions must match exactly ---------------------------------------------------------------
+
+@pytest.mark.parametrize("v", [np.ones(1), np.ones((3, 3)), np.ones(4)])
+def test_hvp_refuses_a_direction_shaped_unlike_x_instead_of_broadcasting(v):
+    with pytest.raises(ValueError, match=rf"^hvp: v has shape {re.escape(str(v.shape))}, x has "
+                                         r"shape \(3,\); they must match"):
+        al.hvp(lambda x: (x ** 3).sum(), np.ones(3), v)
+
+
+def test_hvp_vjp_jvp_refuse_strings_as_directions():
+    with pytest.raises(TypeError, match=r"^hvp: v must hold real numbers"):
+        al.hvp(lambda x: (x ** 3).sum(), np.ones(2), np.array(["1", "2"]))
+    _, pull = al.vjp(lambda x: x * 2.0, np.ones(2))
+    with pytest.raises(TypeError, match=r"^vjp: cotangent must hold real numbers"):
+        pull(["a", "b"])
+    with pytest.raises(TypeError, match=r"^jvp: tangent must hold real numbers"):
+        al.jvp(lambda x: x * 2.0, (np.ones(2),), (np.array(["1", "2"]),))
+
+
+def test_vjp_and_jvp_refuse_mismatched_shapes():
+    _, pull = al.vjp(lambda x: x * 2.0, np.ones(3))
+    with pytest.raises(ValueError, match=r"^vjp: cotangent has shape \(1,\), f's output has "
+                                         r"shape \(3,\)"):
+        pull(np.ones(1))
+    with pytest.raises(ValueError, match=r"^jvp: tangent has shape \(1,\), its primal has "
+                                         r"shape \(3,\)"):
+        al.jvp(lambda x: x * 2.0, (np.ones(3),), (np.ones(1),))
+    np.testing.assert_allclose(al.hvp(lambda x: (x ** 3).sum(), np.ones(3), np.ones(3)), 6.0)

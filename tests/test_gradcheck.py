@@ -279,3 +279,30 @@ def test_check_grads_in_jaxs_spelling_checks_every_argument():
     with pytest.raises(GradcheckError, match="input 1"):
         check_grads(lambda a, b: (a * square(b) * b).sum(), (np.ones(2), np.array([0.5, 2.0])),
                     2, modes=["rev"])
+
+
+def test_gradcheck_of_a_one_element_output_reports_the_unweighted_derivative():
+    # relu at its kink: numeric (1 - 0) / 2ε·ε = 0.5, analytic 0 (relu'(0) = 0); the values
+    # reported are f's own, not multiplied by a random projection weight
+    for x in (np.array(0.0), np.array([0.0]), np.array([[0.0]])):
+        with pytest.raises(GradcheckError, match=r"analytic 0.0, numeric 0.(5|4999)"):
+            gradcheck(lambda t: t.relu(), x)
+    assert gradcheck(lambda t: (t * 3.0).sum(), np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize(("name", "value", "error", "message"), [
+    ("eps", 0, ValueError, "eps must be a finite number > 0, got 0"),
+    ("eps", -1e-6, ValueError, "eps must be a finite number > 0"),
+    ("eps", float("nan"), ValueError, "eps must be a finite number > 0"),
+    ("atol", -1.0, ValueError, "atol must be a finite number >= 0"),
+    ("rtol", float("inf"), ValueError, "rtol must be a finite number >= 0"),
+    ("eps", "1e-6", TypeError, "eps must be a real number, got str"),
+])
+def test_gradcheck_refuses_bad_step_and_tolerances(name, value, error, message):
+    with pytest.raises(error, match=f"^gradcheck: {message}"):
+        gradcheck(lambda t: t * 2.0, np.ones(2), **{name: value})
+
+
+def test_central_difference_refuses_a_zero_step():
+    with pytest.raises(ValueError, match=r"^central_difference: eps must be a finite number > 0"):
+        central_difference(lambda t: t * 2.0, np.ones(2), eps=0.0)

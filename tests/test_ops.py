@@ -695,6 +695,39 @@ def test_maximum_minimum_of_a_tensor_with_itself_pass_the_whole_gradient(fn: Cal
     np.testing.assert_array_equal(g, [3.0, 1.0])
 
 
+@pytest.mark.parametrize(("fn", "x", "y", "gx", "gy"), [
+    (maximum, [1.0, np.nan, 3.0], [2.0, 2.0, np.nan], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]),
+    (minimum, [1.0, np.nan, 3.0], [2.0, 2.0, np.nan], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]),
+    (maximum, [np.nan, 1.0], [np.nan, 0.0], [0.5, 1.0], [0.5, 0.0]),
+], ids=["maximum", "minimum", "both nan"])
+def test_maximum_minimum_send_a_nan_results_gradient_to_the_nan_input(
+        fn: Callable, x: list[float], y: list[float], gx: list[float], gy: list[float]) -> None:
+    # PyTorch agrees on the nan input's share; it also gives the other input the whole
+    # gradient (shares summing to 2), where ours sum to the incoming gradient as on a tie
+    ga, gb = grad_of(fn, x, y, upstream_gradient=np.ones(len(x)))
+    np.testing.assert_array_equal(ga, gx)
+    np.testing.assert_array_equal(gb, gy)
+    a, b = Tensor(x, dtype=np.float64, requires_grad=True), Tensor(y, dtype=np.float64,
+                                                                  requires_grad=True)
+    fn(a, b).sum().backward(create_graph=True)  # recorded rule: the same shares
+    assert isinstance(a.grad, Tensor)
+    np.testing.assert_array_equal(a.grad.data, gx)
+    np.testing.assert_array_equal(b.grad.data, gy)
+
+
+def test_maximum_nan_gradient_matches_pytorch_on_the_nan_input() -> None:
+    torch = pytest.importorskip("torch")
+    x, y = [1.0, np.nan, 3.0], [2.0, 2.0, np.nan]
+    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    torch.maximum(tx, ty).sum().backward()
+    ga, gb = grad_of(maximum, x, y, upstream_gradient=np.ones(3))
+    nan_x, nan_y = np.isnan(x), np.isnan(y)
+    np.testing.assert_array_equal(ga[nan_x], tx.grad.numpy()[nan_x])
+    np.testing.assert_array_equal(gb[nan_y], ty.grad.numpy()[nan_y])
+    np.testing.assert_array_equal(ga[~nan_x & ~nan_y], tx.grad.numpy()[~nan_x & ~nan_y])
+
+
 def test_maximum_with_broadcast_scalar_sums_the_tie_shares_back() -> None:
     ga, gb = grad_of(maximum, [0.0, 1.0, 0.0, -1.0], 0.0,
                      upstream_gradient=np.array([1.0, 1.0, 1.0, 1.0]))

@@ -674,3 +674,34 @@ def test_hessians_of_prod_and_cumprod_at_zeros_agree_with_pytorch(x: list) -> No
                           lambda u: (u.cumprod(0) * torch.tensor(w)).sum())):
         expected = torch.autograd.functional.hessian(theirs, torch.tensor(x)).numpy()
         np.testing.assert_allclose(hessian_by_double_backward(ours, x), expected, rtol=1e-14)
+
+
+# --- log-softmax and cross-entropy of large equal logits ----------------------------------------
+
+@pytest.mark.parametrize(("dtype", "offset"), [(np.float32, 1e6), (np.float32, 1e3),
+                                               (np.float64, 1e15), (np.float32, -1e6)])
+def test_log_softmax_and_cross_entropy_of_equal_logits_are_minus_log_3_at_any_offset(
+        dtype: Any, offset: float) -> None:
+    # x − logsumexp(x) rounds logsumexp at the offset's magnitude (−1.125 at 1e6 in float32)
+    z = np.full((1, 3), offset, dtype=dtype)
+    logp = Tensor(z).log_softmax(axis=1)
+    assert logp.dtype == dtype
+    np.testing.assert_allclose(logp.data, -np.log(3.0), rtol=1e-6)
+    np.testing.assert_allclose(al.cross_entropy(Tensor(z), np.array([1])).data, np.log(3.0),
+                               rtol=1e-6)
+    t = Tensor(z, requires_grad=True)
+    al.cross_entropy(t, np.array([0])).backward()
+    np.testing.assert_allclose(t.grad, [[-2 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+
+
+def test_log_softmax_and_cross_entropy_at_large_offsets_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for dtype, tdtype, offset in ((np.float32, torch.float32, 1e6),
+                                  (np.float32, torch.float32, 1e3),
+                                  (np.float64, torch.float64, 1e15)):
+        z = np.full((2, 3), offset, dtype=dtype) + np.array([[0, 0, 0], [0, 1, 2]], dtype=dtype)
+        expected = torch.log_softmax(torch.tensor(z, dtype=tdtype), dim=1).numpy()
+        np.testing.assert_allclose(Tensor(z).log_softmax(axis=1).data, expected, rtol=1e-6)
+        ce = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor([0, 2])).item()
+        assert al.cross_entropy(Tensor(z), np.array([0, 2])).item() == pytest.approx(ce,
+                                                                                     rel=1e-6)

@@ -555,3 +555,32 @@ def test_create_graph_gradients_are_freed_by_reference_counting():
         assert len(alive) == 1 and alive[0] is x  # only the leaf itself survives
     finally:
         gc.enable()
+
+
+# --- errors that name the op ---------------------------------------------------------------------
+
+def test_an_operand_that_is_no_number_gives_pythons_unsupported_operand_error():
+    t = Tensor([1.0])
+    for operand in ("a", None, object()):
+        with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \+: 'Tensor' "):
+            t + operand
+        with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for -: "):
+            operand - t
+
+
+def test_an_int_that_does_not_fit_the_tensors_dtype_names_the_op():
+    t = Tensor(np.array([1], dtype=np.int64))
+    with pytest.raises(ValueError, match=r"^add: the Python int 1180591620717411303424 does not "
+                                         r"fit in dtype int64"):
+        t + 2 ** 70
+    with pytest.raises(ValueError, match=r"^mul: the Python int"):
+        2 ** 70 * t
+    assert (Tensor([1.0]) + 2 ** 70).data[0] == np.float32(2.0 ** 70)  # a float tensor: fine
+
+
+@pytest.mark.parametrize("gradient", ["abc", ["x"], None.__class__, {"a": 1}])
+def test_backward_with_a_gradient_that_holds_no_numbers_is_a_type_error(gradient):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^backward: gradient must "):
+        (x * 2.0).backward(gradient)
+    assert x.grad is None

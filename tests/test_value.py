@@ -798,3 +798,31 @@ def test_micrograd_lecture_topological_sort_and_backward_steps_run_unchanged() -
         node._backward()
     assert math.isclose(x1.grad, -1.5, rel_tol=1e-9) and math.isclose(w1.grad, 1.0, rel_tol=1e-9)
     assert math.isclose(x2.grad, 0.5, rel_tol=1e-9) and w2.grad == 0.0
+
+
+# --- IEEE results for huge Python ints ---------------------------------------------------------
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    (lambda: Value(2.0) * 10 ** 400, math.inf),
+    (lambda: Value(2.0) * -(10 ** 400), -math.inf),
+    (lambda: Value(2.0) + 10 ** 400, math.inf),
+    (lambda: Value(2.0) - 10 ** 400, -math.inf),
+    (lambda: Value(2.0) / 10 ** 400, 0.0),
+    (lambda: 10 ** 400 / Value(2.0), math.inf),
+    (lambda: Value(2.0) ** 10 ** 400, math.inf),
+    (lambda: Value(0.5) ** 10 ** 400, 0.0),
+    (lambda: (10 ** 400) ** Value(2.0), math.inf),
+    (lambda: Value(10 ** 400), math.inf),
+    (lambda: Value(3.0) ** 2, 9.0),  # small int exponents stay exact
+])
+def test_values_take_huge_python_ints_as_ieee_infinity_instead_of_overflow_error(expression,
+                                                                               expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert expression().data == expected
+
+
+def test_a_value_times_a_huge_int_backpropagates_the_ieee_derivative():
+    x = Value(2.0)
+    (x * 10 ** 400).backward()
+    assert x.grad == math.inf
