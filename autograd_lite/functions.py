@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .engine import apply
-from .opdef import named
+from .opdef import ARGUMENT_ERRORS, named
 from .ops import OPS, Op
 from .tensor import Tensor, as_tensor
 from .value import Value, _lift
@@ -36,7 +36,7 @@ def _function(op: Op) -> Callable[..., Any]:
         def function(x: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 return compose(x if isinstance(x, Tensor) else as_tensor(x), *args, **kwargs)  # type: ignore[misc]
-            except (TypeError, ValueError) as e:
+            except ARGUMENT_ERRORS as e:
                 raise named(e, name) from None  # type: ignore[arg-type]
     else:
         def function(*args: Any, **kwargs: Any) -> Any:
@@ -44,7 +44,7 @@ def _function(op: Op) -> Callable[..., Any]:
                 return on_value(*args, **kwargs)
             try:
                 inputs, params = front(as_tensor, *args, **kwargs)
-            except (TypeError, ValueError) as e:  # the argument checks: errors name the op
+            except ARGUMENT_ERRORS as e:  # the argument checks: errors name the op
                 raise named(e, name) from None  # type: ignore[arg-type]
             return apply(prim, *inputs, **params)
 

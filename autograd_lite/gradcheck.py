@@ -62,16 +62,21 @@ def _scalar(out: object, weights: np.ndarray | None) -> float:
 class _Problem:
     """f with its inputs as float64 arrays, and the output projection."""
 
-    def __init__(self, f: Callable[..., Any], inputs: Sequence[Any]) -> None:
+    def __init__(self, f: Callable[..., Any], inputs: Sequence[Any],
+                 name: str = "gradcheck") -> None:
         if not inputs:
-            raise TypeError("gradcheck: give at least one input to differentiate with respect to")
+            raise TypeError(f"{name}: give at least one input to differentiate with respect to")
         self.f = f
         self.is_array = [isinstance(x, (np.ndarray, np.generic, Tensor)) for x in inputs]
-        self.xs = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
-                   for x in inputs]
-        for i, x in enumerate(self.xs):
-            if not self.is_array[i] and x.ndim:
-                raise TypeError(f"gradcheck: input {i} is a sequence; pass arrays as numpy arrays")
+        self.xs = []
+        for i, x in enumerate(inputs):
+            given = np.array(x.data if isinstance(x, Tensor) else x)  # strings not parsed
+            if given.dtype.kind not in "biuf":
+                raise TypeError(f"{name}: input {i} must hold real numbers, got "
+                                f"{type(x).__name__} of dtype {given.dtype}")
+            if not self.is_array[i] and given.ndim:
+                raise TypeError(f"{name}: input {i} is a sequence; pass arrays as numpy arrays")
+            self.xs.append(given.astype(np.float64))
         self.weights: np.ndarray | None = None
 
     def analytic(self) -> list[np.ndarray]:
@@ -115,7 +120,7 @@ def central_difference(f: Callable[..., Any], *inputs: Any, arg: int = 0,
     `f` returns a Value or a Tensor (a Tensor result is summed).
     """
     eps = check_positive_finite(eps, "central_difference", "eps")
-    problem = _Problem(f, inputs)
+    problem = _Problem(f, inputs, "central_difference")
     direction = np.zeros(problem.xs[arg].shape)
     direction[index] = 1.0
     return problem.difference(arg, direction, eps)

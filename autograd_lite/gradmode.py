@@ -12,6 +12,8 @@ from collections.abc import Callable
 from contextlib import ContextDecorator
 from typing import Any, TypeVar
 
+from .validate import check_flag
+
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,7 +87,7 @@ class set_grad_enabled(_GradModeContext):
     """Set grad mode now (a plain call works as a statement, as in PyTorch), or for a block."""
 
     def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
+        self.mode = check_flag(mode, "set_grad_enabled", "mode")
         self._saved = [_mode.enabled]
         _set_mode(self.mode)
 

@@ -30,15 +30,22 @@ from .engine import Primitive, apply
 from .graph import Node
 
 __all__ = ["Op", "KINDS", "dual", "piecewise", "is_node", "pair_front", "ieee", "as_function",
-           "named"]
+           "named", "ARGUMENT_ERRORS"]
 
 KINDS = ("unary", "binary", "reduction", "shape", "linalg", "selection", "loss", "composite",
          "internal")
 
 
+# What checking an op's arguments may raise; the front ends re-raise it through `named`
+ARGUMENT_ERRORS = (TypeError, ValueError, OverflowError)
+
+
 def named(e: Exception, op: str) -> Exception:
     """`e` (a TypeError or ValueError from checking an op's arguments) as an error of the
-    same type whose message starts with the op's name, for the front ends to raise."""
+    same type whose message starts with the op's name, for the front ends to raise. An
+    OverflowError (a Python int too large for a float parameter) becomes a ValueError."""
+    if isinstance(e, OverflowError):
+        return ValueError(f"{op}: {e}")
     message = str(e)
     if message.startswith(op):  # named already ("vsplit: ...", "vsplit only works on ...")
         return e

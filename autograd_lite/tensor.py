@@ -23,9 +23,16 @@ from . import engine
 from .engine import apply
 from .gradmode import is_grad_enabled
 from .graph import FREED, Node
-from .opdef import named
+from .opdef import ARGUMENT_ERRORS, named
 from .ops import OPS, Op, index_of
-from .validate import NUMERIC_KINDS, allocating, check_dtype, check_label, check_real_array
+from .validate import (
+    NUMERIC_KINDS,
+    allocating,
+    check_dtype,
+    check_flag,
+    check_label,
+    check_real_array,
+)
 
 __all__ = ["Tensor", "as_tensor"]
 
@@ -137,6 +144,7 @@ class Tensor(Node):
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
         array = _to_array(data, dtype, "Tensor")
+        requires_grad = check_flag(requires_grad, "Tensor", "requires_grad")
         if requires_grad:
             _check_differentiable(array.dtype, "Tensor")
         self._data, self._grad = array, None
@@ -163,7 +171,7 @@ class Tensor(Node):
                                "Rebind after backward(), or use detach()")
         try:
             array = np.asarray(value._data if isinstance(value, Tensor) else value)
-        except (TypeError, ValueError) as e:
+        except ARGUMENT_ERRORS as e:
             raise TypeError(f"Tensor.data: cannot make a numeric array from "
                             f"{type(value).__name__} ({e})") from None
         check_real_array(array, "Tensor.data", "the new value")  # "1.5" is not parsed
@@ -275,6 +283,7 @@ class Tensor(Node):
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` on a leaf, in place (PyTorch's name); returns self."""
+        requires_grad = check_flag(requires_grad, "requires_grad_", "requires_grad")
         if self._parents:
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; "
                                "use detach() to make a leaf")
@@ -302,6 +311,8 @@ class Tensor(Node):
             raise RuntimeError("backward: this tensor does not require grad: none of the "
                                "tensors it was computed from has requires_grad=True, or it was "
                                "computed under no_grad()")
+        retain_graph = check_flag(retain_graph, "backward", "retain_graph")
+        create_graph = check_flag(create_graph, "backward", "create_graph")
         seed = engine.seed_for(self, gradient)
         engine.backward(self, _constant(seed) if create_graph else seed, retain_graph,
                         create_graph)
@@ -320,7 +331,10 @@ class Tensor(Node):
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """`t[index] = value` (ints, slices, masks, int arrays): see `_change_in_place`."""
-        v = value if isinstance(value, Tensor) else as_tensor(value, self)
+        try:
+            v = value if isinstance(value, Tensor) else as_tensor(value, self)
+        except ARGUMENT_ERRORS as e:
+            raise named(e, "t[index] = value") from None
         _change_in_place(self, OPS["setitem"], "t[index] = value", v, index=index_of(index))
 
     def fill_(self, value: Any) -> Tensor:
@@ -370,7 +384,7 @@ def _method(op: Op) -> Callable[..., Any]:
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             try:
                 return compose(self, *args, **kwargs)  # type: ignore[misc]
-            except (TypeError, ValueError) as e:  # its checks, and its ops', named after it
+            except ARGUMENT_ERRORS as e:  # its checks, and its ops', named after it
                 raise named(e, name) from None
         signature = _signature(compose, 1)  # type: ignore[arg-type]
     elif op.kind == "unary" and op.params is None:
@@ -381,7 +395,7 @@ def _method(op: Op) -> Callable[..., Any]:
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             try:
                 inputs, params = front(as_tensor, self, *args, **kwargs)
-            except (TypeError, ValueError) as e:  # the argument checks: errors name the op
+            except ARGUMENT_ERRORS as e:  # the argument checks: errors name the op
                 raise named(e, name) from None
             return apply(prim, *inputs, **params)
         signature = _signature(op.params or front, 1 if op.params else 2)
@@ -460,7 +474,11 @@ def _change_in_place(t: Tensor, op: Op, name: str, *others: Tensor, **params: An
         t._parents, t._op, t._rule, t._seq = out._parents, out._op, out._rule, out._seq
         t._prim, t._params, t.requires_grad = out._prim, out._params, True
         return t
-    result = op.prim.forward(t._data, *(o._data for o in others), **params)
+    arrays = (t._data, *(o._data for o in others))
+    try:
+        result = op.prim.forward(*arrays, **params)
+    except (TypeError, ValueError, IndexError) as e:
+        raise engine.op_error(name, arrays, e) from None
     engine.mark_changed(t, name)
     _write(t, result, name)
     return t
@@ -480,7 +498,10 @@ def _write(t: Tensor, values: np.ndarray, name: str) -> None:
 
 def _in_place_method(op: Op, name: str) -> Callable[..., Any]:
     def method(self: Tensor, other: Any) -> Tensor:
-        other = other if isinstance(other, Tensor) else as_tensor(other, self)
+        try:
+            other = other if isinstance(other, Tensor) else as_tensor(other, self)
+        except ARGUMENT_ERRORS as e:
+            raise named(e, name) from None
         return _change_in_place(self, op, name, other)
 
     method.__name__ = method.__qualname__ = name  # the name errors show (`add_`, `+=`)
@@ -490,7 +511,10 @@ def _in_place_method(op: Op, name: str) -> Callable[..., Any]:
 
 def _clamp_(self: Tensor, lo: Any = None, hi: Any = None) -> Tensor:
     """In place: clip to [lo, hi] (PyTorch's `clamp_`)."""
-    inputs, params = OPS["clip"].front(as_tensor, self, lo, hi)
+    try:
+        inputs, params = OPS["clip"].front(as_tensor, self, lo, hi)
+    except ARGUMENT_ERRORS as e:
+        raise named(e, "clamp_") from None
     return _change_in_place(self, OPS["clip"], "clamp_", **params)
 
 
@@ -556,7 +580,7 @@ def _call_op(op: Op, args: Any, kwargs: dict[str, Any]) -> Any:
             x, *rest = args
             return op.compose(x if isinstance(x, Tensor) else as_tensor(x), *rest, **kwargs)  # type: ignore[misc]
         inputs, params = op.front(as_tensor, *args, **kwargs)
-    except (TypeError, ValueError) as e:
+    except ARGUMENT_ERRORS as e:
         raise named(e, op.name) from None
     return apply(op.prim, *inputs, **params)
 

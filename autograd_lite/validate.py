@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["check_int", "check_axis", "check_shape", "check_dtype", "check_real_array",
-           "check_positive_finite", "check_nonnegative_finite", "check_label",
+           "check_positive_finite", "check_nonnegative_finite", "check_flag", "check_label",
            "allocating", "AllocationError", "NUMERIC_KINDS"]
 
 NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats: what a tensor may hold
@@ -83,13 +83,14 @@ def check_shape(shape: Any, op: str, arg: str = "shape", unknown: bool = False) 
     one size may be -1 (reshape's "whatever is left")."""
     sizes = (shape,) if not isinstance(shape, (tuple, list, np.ndarray)) else tuple(
         np.asarray(shape).reshape(-1).tolist() if isinstance(shape, np.ndarray) else shape)
-    try:
-        out = tuple(check_int(n, op, arg) for n in sizes)
-    except TypeError:
-        bad = next(n for n in sizes if isinstance(n, (bool, np.bool_)) or
-                   not hasattr(n, "__index__"))
-        raise TypeError(f"{op}: {arg} must be ints, got {tuple(sizes)!r:.80} (the entry "
-                        f"{_shown(bad)} is not an integer)") from None
+    out = []
+    for n in sizes:
+        try:
+            out.append(check_int(n, op, arg))
+        except TypeError:
+            raise TypeError(f"{op}: {arg} must be ints, got {tuple(sizes)!r:.80} (the entry "
+                            f"{_shown(n)} is not an integer)") from None
+    out = tuple(out)
     for n in out:
         if n < 0 and not (unknown and n == -1):
             expected = "non-negative (or -1 for one unknown size)" if unknown else "non-negative"
@@ -145,6 +146,15 @@ def check_nonnegative_finite(value: Any, op: str, arg: str) -> float:
     if not (math.isfinite(x) and x >= 0):
         raise ValueError(f"{op}: {arg} must be a finite number >= 0, got {value!r}")
     return x
+
+
+def check_flag(value: Any, op: str, arg: str) -> bool:
+    """A yes/no argument: a bool (numpy's too) or the ints 0 and 1; not an array, a string
+    or None (whose truth would be a guess)."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and
+                                              value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{op}: {arg} must be True or False, got {_shown(value)}")
 
 
 def check_label(label: Any, op: str) -> str:

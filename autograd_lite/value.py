@@ -28,9 +28,9 @@ import numpy as np
 
 from . import engine
 from .graph import Node
-from .opdef import as_function, ieee
+from .opdef import ARGUMENT_ERRORS, as_function, ieee, named
 from .ops import OPS, Op
-from .validate import check_label
+from .validate import check_flag, check_label
 
 __all__ = ["Value"]
 
@@ -149,7 +149,8 @@ class Value(Node):
 
         The graph's saved derivatives are released afterwards unless `retain_graph=True`.
         """
-        engine.backward(self, _as_float(gradient, "Value.backward(gradient)"), retain_graph)
+        engine.backward(self, _as_float(gradient, "Value.backward(gradient)"),
+                        check_flag(retain_graph, "backward", "retain_graph"))
 
     def zero_grad(self) -> None:
         """Reset this Value's gradient to 0.0, as before any backward."""
@@ -239,8 +240,11 @@ def _unary(op: Op) -> Callable[..., Value]:
             return _result(out, (self,), symbol, (d,))
     else:
         def method(self: Value, *args: Any, **kwargs: Any) -> Value:  # type: ignore[misc]
-            params = params_of(self, *args, **kwargs)
-            out, d = ieee_point(self.data, params)
+            try:
+                params = params_of(self, *args, **kwargs)
+                out, d = ieee_point(self.data, params)
+            except ARGUMENT_ERRORS as e:  # a bad parameter: the error names the op
+                raise named(e, op.name) from None
             return _result(out, (self,), symbol, (d,))
 
     method.__name__ = op.name
