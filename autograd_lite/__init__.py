@@ -12,6 +12,7 @@ Modules, in dependency order (see the README's architecture section):
     linalg      numpy.linalg's functions on Tensors      factories  zeros, ones, randn, ...
     render, draw  Graphviz diagrams (imported on first use: graphviz is not loaded before)
     rng, heap, atomic  the seeded generator, the one malloc setting, atomic file writes
+    validate    one check per kind of argument (axes, shapes, dtypes, ...), at the boundary
 
 The command line and the demo live in `autograd_lite.cli`, which the library never imports.
 """
