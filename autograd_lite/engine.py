@@ -483,50 +483,45 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     where nothing reached), as `torch.autograd.grad` does.
     """
     retain_graph = retain_graph or create_graph
-    with _sweep_lock:  # sweeps share nodes' adjoints and `.grad`: one at a time (see above)
-        return _backward(root, gradient, retain_graph, create_graph, inputs)
-
-
-def _backward(root: Node, gradient: Any, retain_graph: bool, create_graph: bool,
-              inputs: Sequence[Node] | None) -> list[Any] | None:
-    """`backward`, with the sweep lock held."""
     # Sorting and sweeping free nothing the cyclic collector could find; pausing it avoids
     # rescanning the whole (live) graph several times, which otherwise costs half a backward.
-    collecting = gc.isenabled()
-    gc.disable()
-    mode = _mode.enabled
-    _set_mode(create_graph)
-    pull = _pull_back_checked if _anomaly else _pull_back  # the flag, read once per pass
-    order: list[Node] = []
-    try:
-        order = toposort(root)
-        if _last_change and root._numbered:  # some tensor was changed in place: check
-            _check_versions(order)
-        stop: frozenset[Node] = frozenset()
-        if inputs is not None:
-            order, stop = _paths_to(order, inputs)
-        for node in order:
-            if node._rule is FREED and node not in stop:
-                raise RuntimeError(
-                    f"backward: the graph through op {node._op!r} was already freed by an "
-                    "earlier backward(). Pass retain_graph=True to the first backward() to "
-                    "backpropagate through the same graph again, or recompute the forward pass.")
-        root._adjoint = gradient
-        if inputs is None:
-            _sweep_into_grads(order, retain_graph, pull)
-            return None
-        return _sweep_to_inputs(order, retain_graph, stop, inputs, pull)
-    except BaseException:
-        for node in order:  # a failed sweep leaves no partial adjoints behind
-            node._adjoint = None
-            for parent in node._parents:
-                parent._adjoint = None
-        raise
-    finally:
-        root._adjoint = None
-        _set_mode(mode)
-        if collecting:
-            gc.enable()
+    with _sweep_lock:  # sweeps share nodes' adjoints and `.grad`: one at a time (see above)
+        collecting = gc.isenabled()
+        gc.disable()
+        mode = _mode.enabled
+        _set_mode(create_graph)
+        pull = _pull_back_checked if _anomaly else _pull_back  # the flag, read once per pass
+        order: list[Node] = []
+        try:
+            order = toposort(root)
+            if _last_change and root._numbered:  # some tensor was changed in place: check
+                _check_versions(order)
+            stop: frozenset[Node] = frozenset()
+            if inputs is not None:
+                order, stop = _paths_to(order, inputs)
+            for node in order:
+                if node._rule is FREED and node not in stop:
+                    raise RuntimeError(
+                        f"backward: the graph through op {node._op!r} was already freed by an "
+                        "earlier backward(). Pass retain_graph=True to the first backward() to "
+                        "backpropagate through the same graph again, or recompute the forward "
+                        "pass.")
+            root._adjoint = gradient
+            if inputs is None:
+                _sweep_into_grads(order, retain_graph, pull)
+                return None
+            return _sweep_to_inputs(order, retain_graph, stop, inputs, pull)
+        except BaseException:
+            for node in order:  # a failed sweep leaves no partial adjoints behind
+                node._adjoint = None
+                for parent in node._parents:
+                    parent._adjoint = None
+            raise
+        finally:
+            root._adjoint = None
+            _set_mode(mode)
+            if collecting:
+                gc.enable()
 
 
 def _pull_back_checked(node: Any, g: Any) -> None:

@@ -144,13 +144,14 @@ class Tensor(Node):
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
         array = _to_array(data, dtype, "Tensor")
-        requires_grad = check_flag(requires_grad, "Tensor", "requires_grad")
+        if type(requires_grad) is not bool:
+            requires_grad = check_flag(requires_grad, "Tensor", "requires_grad")
         if requires_grad:
             _check_differentiable(array.dtype, "Tensor")
         self._data, self._grad = array, None
         self.requires_grad = self._retains_grad = bool(requires_grad)
         self._parents, self._op, self._rule, self._adjoint = (), "", None, None
-        self.label = check_label(label, "Tensor")
+        self.label = label if type(label) is str else check_label(label, "Tensor")
         self._seq = 0
 
     # --- data and grad --------------------------------------------------------------------
@@ -311,8 +312,9 @@ class Tensor(Node):
             raise RuntimeError("backward: this tensor does not require grad: none of the "
                                "tensors it was computed from has requires_grad=True, or it was "
                                "computed under no_grad()")
-        retain_graph = check_flag(retain_graph, "backward", "retain_graph")
-        create_graph = check_flag(create_graph, "backward", "create_graph")
+        if type(retain_graph) is not bool or type(create_graph) is not bool:  # rare: check
+            retain_graph = check_flag(retain_graph, "backward", "retain_graph")
+            create_graph = check_flag(create_graph, "backward", "create_graph")
         seed = engine.seed_for(self, gradient)
         engine.backward(self, _constant(seed) if create_graph else seed, retain_graph,
                         create_graph)

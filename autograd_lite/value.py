@@ -79,7 +79,7 @@ class Value(Node):
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value")
         self.grad = 0.0
-        self.label = check_label(label, "Value")
+        self.label = label if type(label) is str else check_label(label, "Value")
         self._parents = ()
         self._op = ""
         self._rule = None
@@ -149,8 +149,9 @@ class Value(Node):
 
         The graph's saved derivatives are released afterwards unless `retain_graph=True`.
         """
-        engine.backward(self, _as_float(gradient, "Value.backward(gradient)"),
-                        check_flag(retain_graph, "backward", "retain_graph"))
+        if type(retain_graph) is not bool:
+            retain_graph = check_flag(retain_graph, "backward", "retain_graph")
+        engine.backward(self, _as_float(gradient, "Value.backward(gradient)"), retain_graph)
 
     def zero_grad(self) -> None:
         """Reset this Value's gradient to 0.0, as before any backward."""
