@@ -705,3 +705,25 @@ def test_log_softmax_and_cross_entropy_at_large_offsets_match_pytorch() -> None:
         ce = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor([0, 2])).item()
         assert al.cross_entropy(Tensor(z), np.array([0, 2])).item() == pytest.approx(ce,
                                                                                      rel=1e-6)
+
+
+def test_nn_cross_entropy_paths_of_equal_logits_at_1e6_are_log_3() -> None:
+    # nn's losses reach the same kernels: the fused op, and log_softmax for the other paths
+    nn = pytest.importorskip("nn")
+    z = Tensor(np.full((2, 3), 1e6, dtype=np.float32))
+    for kwargs in ({}, {"label_smoothing": 0.1}, {"reduction": "none"},
+                   {"weight": np.ones(3, dtype=np.float32)}):
+        np.testing.assert_allclose(nn.cross_entropy(z, np.array([0, 1]), **kwargs).data,
+                                   np.log(3.0), rtol=1e-6)
+
+
+def test_max_and_min_of_a_vector_holding_nan_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for name in ("max", "min"):
+        x = np.array([1.0, np.nan, 3.0])
+        tx = torch.tensor(x, requires_grad=True)
+        getattr(tx, name)().backward()
+        t = Tensor(x, requires_grad=True)
+        getattr(t, name)().backward()
+        np.testing.assert_array_equal(t.grad, tx.grad.numpy())
+        np.testing.assert_array_equal(t.grad, [0.0, 1.0, 0.0])
