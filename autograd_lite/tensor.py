@@ -312,7 +312,8 @@ class Tensor(Node):
             raise RuntimeError("backward: this tensor does not require grad: none of the "
                                "tensors it was computed from has requires_grad=True, or it was "
                                "computed under no_grad()")
-        if type(retain_graph) is not bool or type(create_graph) is not bool:  # rare: check
+        if retain_graph is not False and retain_graph is not True or \
+                create_graph is not False and create_graph is not True:  # rare: check them
             retain_graph = check_flag(retain_graph, "backward", "retain_graph")
             create_graph = check_flag(create_graph, "backward", "create_graph")
         seed = engine.seed_for(self, gradient)

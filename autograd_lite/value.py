@@ -172,7 +172,7 @@ class Value(Node):
 
         The graph's saved derivatives are released afterwards unless `retain_graph=True`.
         """
-        if type(retain_graph) is not bool:
+        if retain_graph is not False and retain_graph is not True:  # rare: check it
             retain_graph = check_flag(retain_graph, "backward", "retain_graph")
         engine.backward(self, _as_float(gradient, "Value.backward(gradient)"), retain_graph)
 
@@ -234,8 +234,11 @@ def _lift(x: object) -> Value:
     """Turn a Python or numpy real number into a constant leaf (NotImplemented otherwise)."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return _record(Value, _float(x), "")  # no parents: a leaf, whatever the grad mode
+    # no parents: a leaf, whatever the grad mode
+    if type(x) is float:
+        return _record(Value, x, "")
+    if type(x) is int or isinstance(x, numbers.Real):
+        return _record(Value, _float(x), "")  # IEEE: an int beyond the float range is ±inf
     return NotImplemented
 
 
