@@ -156,3 +156,16 @@ def test_without_anomaly_mode_nan_passes_through_silently_as_ieee():
     assert np.isnan(y.data).all()
     y.sum().backward()
     assert x.grad[0] == -1.0
+
+
+def _layer(x: Tensor) -> Tensor:
+    return x.log()  # inside a "library" function
+
+
+def test_anomaly_mode_names_the_callers_of_the_line_too():
+    x = Tensor(np.array([-1.0]), requires_grad=True)
+    with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        _layer(x)  # the caller's line
+    message = str(caught.value)
+    assert "in _layer: return x.log()" in message
+    assert "(called from " in message and "_layer(x)  # the caller's line" in message
