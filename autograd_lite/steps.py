@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -194,10 +195,11 @@ def _record(sweep: Sweep, i: int, rankdir: str) -> str:
     fields = [title]
     if isinstance(node, Tensor):
         fields.append(f"{tuple(node.shape)} {node.dtype}")
-    fields.append(f"data {format_value(node.data, small=4)}")
+    fields.append(f"data {format_value(node.data, small=4, shape=False)}")
     adjoint = sweep.adjoints[i]
     if adjoint is not None:
-        fields.append(f"{name[0]}{BAR}{name[1:]} = {format_value(adjoint, small=4)}")
+        fields.append(f"{name[0]}{BAR}{name[1:]} = "
+                      f"{format_value(adjoint, small=4, shape=False)}")
     elif isinstance(node, Tensor) and not node.requires_grad:
         fields.append("constant: no adjoint")
     body = " | ".join(_escape(f) for f in fields)
@@ -293,12 +295,13 @@ _PLAYER_JS = """
 """
 
 
-def draw_steps(root: Node, gradient: Any = None, rankdir: str = "TB",
-               max_nodes: int = 60) -> StepView:
+def draw_steps(root: Node, gradient: Any = None, inputs: Sequence[Node] = (),
+               rankdir: str = "TB", max_nodes: int = 60) -> StepView:
     """The backward pass from `root`, step by step (see the module's docstring).
 
     Call it before `root.backward()`, or after `backward(retain_graph=True)`: the sweep is
-    replayed without changing any `.grad`. `gradient` seeds it as in `backward`. Graphs of
+    replayed without changing any `.grad`. `gradient` seeds it as in `backward`; `inputs`
+    numbers those inputs first (as `trace_table`, whose numbering this view shares). Graphs of
     more than `max_nodes` values are refused (their frames would not be readable).
     `rankdir` is Graphviz's direction; top to bottom by default, as the two-line edge
     labels would otherwise stretch the picture far wider than a page.
@@ -306,4 +309,5 @@ def draw_steps(root: Node, gradient: Any = None, rankdir: str = "TB",
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_steps: rankdir must be one of {', '.join(_RANKDIRS)}, "
                          f"got {rankdir!r}")
-    return StepView(replay_backward(root, gradient, max_nodes, caller="draw_steps"), rankdir)
+    return StepView(replay_backward(root, gradient, max_nodes, inputs, caller="draw_steps"),
+                    rankdir)

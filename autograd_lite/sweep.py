@@ -77,6 +77,7 @@ class Sweep:
     steps: tuple[SweepStep, ...]
     adjoints: tuple[Any, ...]
     seed: Any
+    inputs: tuple[int, ...]  # the inputs' indices in numbering order: v₁₋ₙ … v₀
 
     @property
     def root(self) -> Node:
@@ -90,27 +91,40 @@ class Sweep:
         return None
 
     def is_input(self, index: int) -> bool:
-        """A leaf the adjoint reaches (Tensor constants are not inputs)."""
-        node = self.nodes[index]
-        return not node._parents and _differentiable(node)
+        """A leaf the adjoint can reach (Tensor constants are not inputs)."""
+        return index in self.inputs
 
 
 def _differentiable(node: Node) -> bool:
     return not isinstance(node, Tensor) or bool(node.requires_grad)
 
 
-def _names(order: Sequence[Node]) -> tuple[str, ...]:
-    """v₁₋ₙ … v₀ for the inputs, v₁ … vₗ for the rest, cₖ (or the label) for constants."""
-    inputs = [n for n in order if not n._parents and _differentiable(n)]
-    first = 1 - len(inputs)
-    names, counter, constants = [], iter(range(first, len(order) + 1)), 0
+def _names(order: Sequence[Node], first_inputs: Sequence[Node], caller: str
+           ) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """v₁₋ₙ … v₀ for the inputs (`first_inputs` first, in that order, then the others in
+    graph order), v₁ … vₗ for the rest, cₖ (or the label) for constants."""
+    leaves = [n for n in order if not n._parents and _differentiable(n)]
+    listed = {id(n) for n in first_inputs}
+    for k, node in enumerate(first_inputs):
+        if not any(node is leaf for leaf in leaves):
+            raise ValueError(f"{caller}: inputs[{k}] is not an input of this graph (a leaf "
+                             "that the result depends on and that receives a gradient)")
+    if len(listed) != len(first_inputs):
+        raise ValueError(f"{caller}: inputs lists the same input twice")
+    ordered = [*first_inputs, *(n for n in leaves if id(n) not in listed)]
+    number = {id(n): k - len(ordered) + 1 for k, n in enumerate(ordered)}
+    position = {id(n): i for i, n in enumerate(order)}
+    names, interior, constants = [], 0, 0
     for node in order:
-        if node._parents or _differentiable(node):
-            names.append("v" + subscript(next(counter)))
+        if node._parents:
+            interior += 1
+            names.append("v" + subscript(interior))
+        elif id(node) in number:
+            names.append("v" + subscript(number[id(node)]))
         else:
             constants += 1
             names.append(node.label or "c" + subscript(constants))
-    return tuple(names)
+    return tuple(names), tuple(position[id(n)] for n in ordered)
 
 
 def _seed(root: Node, gradient: Any, caller: str) -> Any:
@@ -165,12 +179,14 @@ def _contributions(node: Node, g: Any) -> list[tuple[int, float | None, Any]]:
 
 
 def replay_backward(root: Node, gradient: Any = None, max_nodes: int = 1000,
-                    caller: str = "replay_backward") -> Sweep:
+                    inputs: Sequence[Node] = (), caller: str = "replay_backward") -> Sweep:
     """Replay `root.backward(gradient)` step by step without changing the graph.
 
     The graph must still hold its rules: call this before `backward()`, or after
-    `backward(retain_graph=True)`. Graphs of more than `max_nodes` values are refused
-    (a step-by-step account of them is not readable).
+    `backward(retain_graph=True)`. `inputs` fixes the numbering of the inputs it lists
+    (v₁₋ₙ, v₂₋ₙ, … in that order, as a textbook numbers x₁, x₂ …); the others follow in
+    graph order. Graphs of more than `max_nodes` values are refused (a step-by-step
+    account of them is not readable).
     """
     if not isinstance(root, (Value, Tensor)):
         raise TypeError(f"{caller}: expected a Value or Tensor, got {type(root).__name__}")
@@ -186,6 +202,9 @@ def replay_backward(root: Node, gradient: Any = None, max_nodes: int = 1000,
         raise RuntimeError(f"{caller}: the graph through op {freed[0]!r} was freed by an "
                            "earlier backward(); call this before backward(), or pass "
                            "retain_graph=True to backward()")
+    if isinstance(inputs, Node) or not all(isinstance(x, Node) for x in inputs):
+        raise TypeError(f"{caller}: inputs must be a sequence of Values or Tensors")
+    names, numbered_inputs = _names(order, tuple(inputs), caller)
     seed = _seed(root, gradient, caller)
     index = {id(node): i for i, node in enumerate(order)}
     adjoints: list[Any] = [None] * len(order)
@@ -206,19 +225,20 @@ def replay_backward(root: Node, gradient: Any = None, max_nodes: int = 1000,
                     edges.append(EdgeFlow(p, i, position, g, local, share, adjoints[p],
                                           before is None))
             steps.append(SweepStep(len(steps) + 1, i, g, tuple(edges)))
-    return Sweep(tuple(order), _names(order), tuple(steps), tuple(adjoints), seed)
+    return Sweep(tuple(order), names, tuple(steps), tuple(adjoints), seed, numbered_inputs)
 
 
-def format_value(x: Any, small: int = 6) -> str:
-    """A number as the traces print it (6 significant digits), a small array in full, a
-    larger one as its shape and range."""
+def format_value(x: Any, small: int = 6, shape: bool = True) -> str:
+    """A number as the traces print it (6 significant digits); an array of at most `small`
+    elements in full, a larger one as its range (after its shape, if `shape`)."""
     if isinstance(x, Tensor):
         x = x._data
     if isinstance(x, np.ndarray) and x.ndim:
         if x.size <= small:
             body = np.array2string(x, separator=", ", formatter={"all": _number})
             return " ".join(body.split())
-        return f"{x.shape} [{_number(x.min())} … {_number(x.max())}]"
+        extent = f"[{_number(x.min())} … {_number(x.max())}]"
+        return f"{x.shape} {extent}" if shape else extent
     return _number(x)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,14 +172,14 @@ class TraceTable:
 
 def _forward_rows(sweep: Sweep, output_name: str) -> tuple[TraceRow, ...]:
     names, index = sweep.names, {id(n): i for i, n in enumerate(sweep.nodes)}
-    inputs, constants, ops = [], [], []
+    inputs = [TraceRow(names[i], "=", sweep.nodes[i].label or "input", "",
+                       sweep.nodes[i].data) for i in sweep.inputs]
+    constants, ops = [], []
     for i, node in enumerate(sweep.nodes):
         if node._parents:
             args = [names[index[id(p)]] for p in node._parents]
             ops.append(TraceRow(names[i], "=", _expression(node._op, args), "", node.data))
-        elif sweep.is_input(i):
-            inputs.append(TraceRow(names[i], "=", node.label or "input", "", node.data))
-        else:
+        elif not sweep.is_input(i):
             constants.append(TraceRow(names[i], "=", "constant", "", node.data))
     out = TraceRow(output_name, "=", names[-1], "", sweep.root.data)
     return (*inputs, *constants, *ops, out)
@@ -194,12 +195,17 @@ def _reverse_rows(sweep: Sweep) -> tuple[TraceRow, ...]:
         args = [names[index[id(p)]] for p in child._parents]
         for e in step.edges:
             rule = adjoint_rule(child, e.position, args, names[e.child], bar[e.child])
+            shape = getattr(e.contribution, "shape", ())
+            if isinstance(child, Tensor) and shape != getattr(e.upstream, "shape", ()) \
+                    and child.ndim:  # broadcasting: the engine sums the share back
+                rule += f", summed to {shape}"
             numbers = "" if e.local is None else \
                 f"{format_value(e.upstream)} · {format_value(e.local)}"
             rows.append(TraceRow(bar[e.parent], "+=", rule, numbers, e.contribution, e.total,
                                  step.number, e.first))
-    for i, node in enumerate(nodes):  # the answers: x̄ = v̄₀ for every named input
-        if sweep.is_input(i) and node.label and sweep.adjoints[i] is not None:
+    for i in sweep.inputs:  # the answers: x̄ = v̄₀ for every named input
+        node = nodes[i]
+        if node.label and sweep.adjoints[i] is not None:
             rows.append(TraceRow(_bar(node.label), "=", bar[i], "", sweep.adjoints[i],
                                  step=sweep.step_of(i) or 0))
     return tuple(rows)
@@ -215,7 +221,8 @@ def adjoint_rule(child: Node, position: int, args: list[str], out: str, adjoint:
         local = local_derivative(op, position, args, out)
         if local.startswith("∂"):
             return f"{adjoint} · {local}"  # the VJP: the adjoint times the Jacobian
-        return f"{adjoint} ⊙ {_grouped(local)}"
+        times = "·" if child.ndim == 0 else "⊙"  # elementwise, unless all are scalars
+        return f"{adjoint} {times} {_grouped(local)}"
     return f"{adjoint} · {_grouped(local_derivative(op, position, args, out))}"
 
 
@@ -248,15 +255,17 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def trace_table(root: Node, gradient: Any = None, output: str | None = None,
-                max_nodes: int = 200) -> TraceTable:
+def trace_table(root: Node, gradient: Any = None, inputs: Sequence[Node] = (),
+                output: str | None = None, max_nodes: int = 200) -> TraceTable:
     """The evaluation trace of `root`'s graph: forward primal lines and reverse adjoint lines.
 
     Call it before `root.backward()` (or after `backward(retain_graph=True)`): it replays
     the sweep without changing any `.grad`. `gradient` seeds the sweep as in `backward`;
-    `output` names the result in the last forward line (default: its label, else `y`).
+    `inputs` numbers those inputs first, in order (`inputs=(x1, x2)` gives v₋₁ = x1,
+    v₀ = x2, as the textbooks); `output` names the result in the last forward line
+    (default: its label, else `y`).
     """
-    sweep = replay_backward(root, gradient, max_nodes, caller="trace_table")
+    sweep = replay_backward(root, gradient, max_nodes, inputs, caller="trace_table")
     if output is not None and not isinstance(output, str):
         raise TypeError(f"trace_table: output must be a name (str), got {type(output).__name__}")
     return TraceTable(sweep, output or root.label or "y")
