@@ -197,7 +197,7 @@ def _reverse_rows(sweep: Sweep) -> tuple[TraceRow, ...]:
             rule = adjoint_rule(child, e.position, args, names[e.child], bar[e.child])
             shape = getattr(e.contribution, "shape", ())
             if isinstance(child, Tensor) and shape != getattr(e.upstream, "shape", ()) \
-                    and child.ndim:  # broadcasting: the engine sums the share back
+                    and "⊙" in rule:  # broadcasting: the engine summed the share back
                 rule += f", summed to {shape}"
             numbers = "" if e.local is None else \
                 f"{format_value(e.upstream)} · {format_value(e.local)}"
