@@ -106,8 +106,8 @@ class Tensor(Node):
     # collector to scan.
     # `_changes` (unset until the first in-place change) lists this tensor's in-place
     # changes: its version counter (`engine.mark_changed`).
-    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq", "_prim", "_params",
-                 "_changes")
+    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_parents", "_rule", "_seq",
+                 "_prim", "_params", "_changes")
     _numbered = True  # see Node; `_seq` is set by `apply` (0 for leaves)
     __hash__ = Node.__hash__  # identity hash, although `==` is elementwise
 
