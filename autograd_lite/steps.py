@@ -17,11 +17,12 @@ export of the notebook. `StepView.write(folder)` writes one SVG per frame.
 
 from __future__ import annotations
 
+import hashlib
 import html
-import itertools
 import json
 import os
 import re
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,6 @@ _CURRENT = "#ffd27a"  # the node the sweep visits in this frame
 _DONE = "#dcefd2"  # visited: its adjoint is complete
 _EDGE = "#c0392b"  # the edges that carry adjoints in this frame
 _ADJ_TEXT = re.compile(r"<text ([^>]*)>v" + BAR)  # a node's adjoint field (see _record)
-_instances = itertools.count(1)  # one id per player on a page (their stylesheets are global)
 
 
 def _escape(text: str) -> str:
@@ -88,14 +88,20 @@ class StepView:
         return frame % self.frames
 
     def css(self, frame: int, scope: str = "") -> str:
-        """The stylesheet that turns the one layout into frame `frame`."""
+        """The stylesheet that turns the one layout into frame `frame` (`scope`, e.g.
+        `"#some-id "`, limits it to the elements inside that one)."""
         return _css(self.sweep, self._check(frame), scope)
 
     def svg(self, frame: int = -1) -> str:
-        """Frame `frame` (default: the last, every adjoint shown) as a standalone SVG."""
+        """Frame `frame` (default: the last, every adjoint shown) as a standalone SVG.
+
+        Its stylesheet is scoped to its own id (a hash of the diagram and the frame): a
+        stylesheet inside an inline SVG applies to the whole page it is shown in."""
         frame = self._check(frame)
         svg = self._laid_out().replace(_PLACEHOLDER, html.escape(self.captions[frame]))
-        return _with_style(svg, self.css(frame))
+        digest = hashlib.sha1(f"{self.source}{frame}".encode()).hexdigest()[:12]
+        uid = f"autograd-lite-frame-{digest}"
+        return _with_style(svg, self.css(frame, f"#{uid} "), uid)
 
     def write(self, folder: str | os.PathLike[str], prefix: str = "step") -> list[Path]:
         """Write every frame as `folder/{prefix}_00.svg`, `_01` … (the folder is made if
@@ -117,7 +123,9 @@ class StepView:
         frames. Without JavaScript it shows the last frame. `#step=K` in the page's address
         opens every player at frame K."""
         start = self._check(start)
-        uid = f"autograd-lite-steps-{next(_instances)}"
+        # a random id: players made by different kernels can share a page, and their
+        # stylesheets apply page-wide
+        uid = f"autograd-lite-steps-{secrets.token_hex(4)}"
         last = self.frames - 1
         frames = [self.css(k, f"#{uid} ") for k in range(self.frames)]
         svg = self._laid_out().replace(_PLACEHOLDER, html.escape(self.captions[last]))
@@ -258,11 +266,11 @@ def _css(sweep: Sweep, frame: int, scope: str) -> str:
     return "\n".join(rules)
 
 
-def _with_style(svg: str, css: str) -> str:
-    """The SVG with `css` as its first child (an SVG file's own stylesheet)."""
+def _with_style(svg: str, css: str, uid: str) -> str:
+    """The SVG with id `uid` and `css` as its first child (its own stylesheet)."""
     start = svg.index("<svg")
     end = svg.index(">", start) + 1
-    return f"{svg[:end]}\n<style>\n{css}\n</style>{svg[end:]}"
+    return f'{svg[:start]}<svg id="{uid}"{svg[start + 4:end]}\n<style>\n{css}\n</style>{svg[end:]}'
 
 
 def _strip_prolog(svg: str) -> str:

@@ -149,14 +149,17 @@ class TraceTable:
         def row(cells: list[str]) -> str:
             return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
-        style = ("border-collapse:collapse;font-family:monospace;margin:0 1.5em 0.5em 0;"
-                 "vertical-align:top")
+        style = "border-collapse:collapse;font-family:monospace;margin:0 2em 0.5em 0"
         forward = "".join(row([r.target, "=", r.rule, format_value(r.value)])
                           for r in self.forward)
         reverse = "".join(row(r.cells()) for r in self.reverse)
         head = "<tr>" + "".join(f"<th>{h}</th>" for h in (
             "step", "adjoint", "", "rule", "numbers", "value", "so far")) + "</tr>"
-        return ('<div class="autograd-lite-trace" style="display:flex;flex-wrap:wrap">'
+        return ('<div class="autograd-lite-trace" style="display:flex;flex-wrap:wrap;'
+                'align-items:flex-start"><style>.autograd-lite-trace td, .autograd-lite-trace '
+                "th {padding:1px 0.5em;text-align:left;white-space:nowrap} "
+                ".autograd-lite-trace caption {text-align:left;font-weight:bold;"
+                "white-space:nowrap;padding-bottom:4px}</style>"
                 f'<table style="{style}"><caption>Forward primal trace</caption>'
                 f'<tr><th></th><th></th><th></th><th>value</th></tr>{forward}</table>'
                 f'<table style="{style}"><caption>Reverse adjoint trace</caption>'

@@ -61,6 +61,18 @@ def test_frames_reveal_adjoints_in_sweep_order():
     assert "Forward pass done" in view.svg(0)
 
 
+def test_a_frame_styles_only_its_own_svg():
+    # a stylesheet inside an inline SVG applies page-wide: unscoped, frame 3 shown next to
+    # a player would paint the player's nodes too
+    _, view = textbook_view()
+    svg = view.svg(3)
+    uid = re.search(r'<svg id="([^"]+)"', svg).group(1)
+    style = svg.split("<style>", 1)[1].split("</style>", 1)[0]
+    rules = [line for line in style.splitlines() if line.strip()]
+    assert rules and all(line.startswith(f"#{uid} ") for line in rules)
+    assert view.svg(3) == svg and view.svg(2) != svg  # the same frame: the same file
+
+
 def test_write_puts_one_numbered_svg_per_frame(tmp_path):
     _, view = textbook_view()
     paths = view.write(tmp_path / "frames")
