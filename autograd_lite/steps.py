@@ -39,6 +39,7 @@ _RANKDIRS = ("LR", "RL", "TB", "BT")
 _CURRENT = "#ffd27a"  # the node the sweep visits in this frame
 _DONE = "#dcefd2"  # visited: its adjoint is complete
 _EDGE = "#c0392b"  # the edges that carry adjoints in this frame
+_LABELLED_EDGES = 24  # more: a layout bounded in time (see _dot)
 _ADJ_TEXT = re.compile(r"<text ([^>]*)>v" + BAR)  # a node's adjoint field (see _record)
 
 
@@ -175,6 +176,14 @@ def _dot(sweep: Sweep, rankdir: str) -> str:
              '  node [fontname=Helvetica fontsize=11]',
              '  edge [fontname=Helvetica fontsize=9 arrowsize=0.7 dir=back]']
     flows = {(e.child, e.position): (s.number, e) for s in sweep.steps for e in s.edges}
+    # Edge labels are laid out as nodes of their own, and dot's time grows steeply with them
+    # where one value has many uses (x*x*…*x with 60 uses: 19 s). Past `_LABELLED_EDGES`
+    # edges, labels are placed after the layout (`xlabel`) and dot's crossing minimisation
+    # is bounded (`nslimit`, `mclimit`): the same graph then takes 0.6 s.
+    compact = len(flows) > _LABELLED_EDGES
+    if compact:
+        lines[1] = lines[1].replace("graph [", "graph [nslimit=2 nslimit1=2 mclimit=0.2 ")
+    label_attribute = "xlabel" if compact else "label"
     for i, node in enumerate(nodes):
         lines.append(f'  n{i} [shape=record class="n{i}" label="{_record(sweep, i, rankdir)}"]')
         if not node._parents:
@@ -185,7 +194,8 @@ def _dot(sweep: Sweep, rankdir: str) -> str:
         args = [names[index[id(p)]] for p in node._parents]
         for position, parent in enumerate(node._parents):
             flow = flows.get((i, position))
-            label = f' label="{_edge_label(sweep, node, args, *flow)}"' if flow else ""
+            label = f' {label_attribute}="{_edge_label(sweep, node, args, *flow)}"' \
+                if flow else ""
             lines.append(f'  n{index[id(parent)]} -> o{i} [class="e{i}_{position}"{label}]')
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ constant (c₁, c₂, … or its label): no adjoint reaches it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,7 @@ class Sweep:
     adjoints: tuple[Any, ...]
     seed: Any
     inputs: tuple[int, ...]  # the inputs' indices in numbering order: v₁₋ₙ … v₀
+    _step_of: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def root(self) -> Node:
@@ -85,10 +86,9 @@ class Sweep:
 
     def step_of(self, index: int) -> int | None:
         """The step in which node `index` is visited (None: the sweep never visits it)."""
-        for step in self.steps:
-            if step.node == index:
-                return step.number
-        return None
+        if len(self._step_of) != len(self.steps):  # built on first use (frozen: no setattr)
+            self._step_of.update((step.node, step.number) for step in self.steps)
+        return self._step_of.get(index)
 
     def is_input(self, index: int) -> bool:
         """A leaf the adjoint can reach (Tensor constants are not inputs)."""
