@@ -106,7 +106,11 @@ class StepView:
 
     def write(self, folder: str | os.PathLike[str], prefix: str = "step") -> list[Path]:
         """Write every frame as `folder/{prefix}_00.svg`, `_01` … (the folder is made if
-        needed); returns the paths in frame order."""
+        needed) and remove older frames of that name that are not part of this view (a
+        longer backward pass written there before); returns the paths in frame order."""
+        if not isinstance(prefix, str) or not re.fullmatch(r"[\w.-]+", prefix):
+            raise ValueError("StepView.write: prefix must be a file name without a folder, "
+                             f"got {prefix!r}")
         target = Path(folder)
         if target.exists() and not target.is_dir():
             raise ValueError(f"StepView.write: {target} exists and is not a folder")
@@ -117,6 +121,10 @@ class StepView:
             path = target / f"{prefix}_{k:0{digits}d}.svg"
             write_atomic(path, self.svg(k).encode())
             paths.append(path)
+        ours = re.compile(re.escape(prefix) + r"_\d+\.svg")
+        for stale in set(target.iterdir()) - set(paths):
+            if ours.fullmatch(stale.name) and stale.is_file():
+                stale.unlink()
         return paths
 
     def html(self, start: int = 0) -> str:
@@ -130,8 +138,8 @@ class StepView:
         last = self.frames - 1
         frames = [self.css(k, f"#{uid} ") for k in range(self.frames)]
         svg = self._laid_out().replace(_PLACEHOLDER, html.escape(self.captions[last]))
-        script = _PLAYER_JS.replace("UID", uid).replace("FRAMES", json.dumps(frames)) \
-            .replace("CAPTIONS", json.dumps(self.captions)).replace("START", str(start))
+        script = _PLAYER_JS.replace("UID", uid).replace("FRAMES", _js(frames)) \
+            .replace("CAPTIONS", _js(self.captions)).replace("START", str(start))
         return (f'<div id="{uid}" class="autograd-lite-steps">'
                 f'<style class="frame-style">{frames[last]}</style>'
                 f'<div class="controls" style="font-family:sans-serif;margin:4px 0">'
@@ -248,8 +256,10 @@ def _caption(sweep: Sweep, frame: int) -> str:
     step = sweep.steps[frame - 1]
     name = sweep.names[step.node]
     adjoint = f"{name[0]}{BAR}{name[1:]} = {format_value(step.adjoint, small=4)}"
-    if not step.edges:
+    if not sweep.nodes[step.node]._parents:
         return f"Step {frame} of {total}: visit {name}, an input: {adjoint} is its gradient"
+    if not step.edges:  # every input of the op is a constant, or its VJP gave None
+        return f"Step {frame} of {total}: visit {name}: {adjoint}; nothing flows back"
     parents = ", ".join(dict.fromkeys(sweep.names[e.parent] for e in step.edges))
     return (f"Step {frame} of {total}: visit {name}: {adjoint} is complete; "
             f"it flows back to {parents}")
@@ -281,6 +291,11 @@ def _with_style(svg: str, css: str, uid: str) -> str:
     start = svg.index("<svg")
     end = svg.index(">", start) + 1
     return f'{svg[:start]}<svg id="{uid}"{svg[start + 4:end]}\n<style>\n{css}\n</style>{svg[end:]}'
+
+
+def _js(value: Any) -> str:
+    """`value` as a JavaScript literal that is safe inside a <script> element."""
+    return json.dumps(value).replace("</", "<\\/")
 
 
 def _strip_prolog(svg: str) -> str:

@@ -82,6 +82,19 @@ def test_write_puts_one_numbered_svg_per_frame(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(ValueError, match="not a folder"):
         view.write(tmp_path / "file")
+    with pytest.raises(ValueError, match="prefix must be a file name"):
+        view.write(tmp_path / "frames", prefix="../up")
+
+
+def test_write_removes_frames_left_from_a_longer_pass(tmp_path):
+    x = Value(2.0, label="x")
+    long = draw_steps(((x * x).exp() + x).tanh().sin())
+    long.write(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    _, short = textbook_view()
+    paths = short.write(tmp_path)
+    assert sorted(tmp_path.iterdir()) == sorted([*paths, tmp_path / "notes.txt"])
+    assert long.frames > short.frames
 
 
 def test_html_player_has_buttons_slider_and_every_frame():
@@ -94,6 +107,12 @@ def test_html_player_has_buttons_slider_and_every_frame():
     frames = re.search(r"var frames = (\[.*?\]), captions", page, re.S).group(1)
     assert frames.count(f"#{uid} ") > 5
     assert view._repr_html_().count("<svg") == 1
+
+
+def test_player_script_cannot_be_closed_by_a_label():
+    x = Value(1.0, label="</script><b>")
+    page = draw_steps(x.exp()).html()
+    assert page.count("</script>") == 1
 
 
 def test_tensor_view_shows_shapes_constants_and_vjp_results():
