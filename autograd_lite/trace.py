@@ -26,7 +26,9 @@ __all__ = ["TraceRow", "TraceTable", "adjoint_rule", "local_derivative", "trace_
 BAR = "\u0304"  # combining macron: v̄, the adjoint ∂y/∂v
 
 # ∂out/∂input as the textbooks write it, per op symbol and input position: {0} and {1} are
-# the inputs' names, {out} the output's, {k} a constant exponent. Not listed: ∂out/∂in.
+# the inputs' names, {out} the output's (a Value's constant power `**k` is handled apart).
+# An op not listed is written ∂out/∂in. Each form must equal the op's declared derivative:
+# the numbers beside it in the trace are the recorded ones, not this text evaluated.
 _LOCAL: dict[str, tuple[str, ...]] = {
     "+": ("1", "1"),
     "-": ("1", "−1"),
@@ -65,8 +67,8 @@ def local_derivative(op: str, position: int, inputs: list[str], out: str) -> str
 
 
 def _exponent(k: float) -> str:
-    text = f"{k:g}"
-    return text.replace("-", "−")
+    """An exponent as printed: `2`, `−1`, `0.5` (a minus sign, not a hyphen)."""
+    return f"{k:g}".replace("-", "−")
 
 
 def _expression(op: str, inputs: list[str]) -> str:
@@ -98,6 +100,7 @@ class TraceRow:
     first: bool = True
 
     def cells(self) -> list[str]:
+        """The row as the table columns: step, target, op, rule, numbers, value, so far."""
         value = format_value(self.value)
         total = "" if self.first else format_value(self.total)
         return [str(self.step) if self.step else "", self.target, self.op, self.rule,
@@ -114,7 +117,7 @@ class TraceTable:
     def __init__(self, sweep: Sweep, output_name: str) -> None:
         self.sweep = sweep
         self.forward = _forward_rows(sweep, output_name)
-        self.reverse = _reverse_rows(sweep)
+        self.reverse = _reverse_rows(sweep, output_name)
 
     # --- layouts ---------------------------------------------------------------------------
 
@@ -188,7 +191,7 @@ def _forward_rows(sweep: Sweep, output_name: str) -> tuple[TraceRow, ...]:
     return (*inputs, *constants, *ops, out)
 
 
-def _reverse_rows(sweep: Sweep) -> tuple[TraceRow, ...]:
+def _reverse_rows(sweep: Sweep, output_name: str) -> tuple[TraceRow, ...]:
     names, nodes = sweep.names, sweep.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
     bar = [_bar(name) for name in names]
@@ -207,9 +210,12 @@ def _reverse_rows(sweep: Sweep) -> tuple[TraceRow, ...]:
             rows.append(TraceRow(bar[e.parent], "+=", rule, numbers, e.contribution, e.total,
                                  step.number, e.first))
     for i in sweep.inputs:  # the answers: x̄ = v̄₀ for every named input
-        node = nodes[i]
-        if node.label and sweep.adjoints[i] is not None:
-            rows.append(TraceRow(_bar(node.label), "=", bar[i], "", sweep.adjoints[i],
+        label = nodes[i].label
+        if label and sweep.adjoints[i] is not None:
+            # x̄ for a short name (x, W, x1); ∂y/∂name for a longer one (0.weight)
+            short = label[:1].isalpha() and len(label) <= 3
+            target = _bar(label) if short else f"∂{output_name}/∂{label}"
+            rows.append(TraceRow(target, "=", bar[i], "", sweep.adjoints[i],
                                  step=sweep.step_of(i) or 0))
     return tuple(rows)
 

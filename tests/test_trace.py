@@ -101,6 +101,12 @@ def test_the_three_layouts_hold_the_same_lines():
     assert html.count("<table") == 2 and "<td>v̄₋₁</td><td>+=</td>" in html
 
 
+def test_long_input_names_get_their_gradient_as_a_partial():
+    w = Value(0.5, label="0.weight")
+    rows = trace_table(w * 3.0, output="loss").reverse
+    assert rows[-1].target == "∂loss/∂0.weight" and rows[-1].value == 3.0
+
+
 def test_html_escapes_labels():
     x = Value(1.0, label="<b>")
     assert "&lt;b&gt;" in trace_table(x.exp())._repr_html_()
