@@ -211,7 +211,7 @@ def _reverse_rows(sweep: Sweep, output_name: str) -> tuple[TraceRow, ...]:
                                  step.number, e.first))
     for i in sweep.inputs:  # the answers: x̄ = v̄₀ for every named input
         label = nodes[i].label
-        if label and sweep.adjoints[i] is not None:
+        if label and sweep.adjoints[i] is not None and i != len(nodes) - 1:  # not the root
             # x̄ for a short name (x, W, x1); ∂y/∂name for a longer one (0.weight)
             short = label[:1].isalpha() and len(label) <= 3
             target = _bar(label) if short else f"∂{output_name}/∂{label}"
