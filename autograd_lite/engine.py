@@ -135,7 +135,11 @@ def record_scalar(cls: type, data: float, op: str, p0: Node | None = None, d0: f
     out.label = ""
     out._adjoint = None
     if p0 is not None and (not _threads_off or _mode.enabled):
-        out._p0, out._d0, out._p1, out._d1, out._op = p0, d0, p1, d1, op
+        out._p0 = p0  # one store per line, as in `apply`
+        out._d0 = d0
+        out._p1 = p1
+        out._d1 = d1
+        out._op = op
     else:  # a constant, or no_grad: no history
         out._p0, out._d0, out._p1, out._d1, out._op = None, 0.0, None, 0.0, ""
     return out
