@@ -63,6 +63,12 @@ class StepView:
     (`html()`). `sweep` is the replayed backward pass the labels come from."""
 
     def __init__(self, sweep: Sweep, rankdir: str) -> None:
+        if not isinstance(sweep, Sweep):  # made by draw_steps; refuse anything else clearly
+            raise TypeError(f"StepView: expected the Sweep that draw_steps replays, got "
+                            f"{type(sweep).__name__}; use draw_steps(root)")
+        if rankdir not in _RANKDIRS:
+            raise ValueError(f"StepView: rankdir must be one of {', '.join(_RANKDIRS)}, "
+                             f"got {rankdir!r}")
         self.sweep = sweep
         self.source = _dot(sweep, rankdir)
         self._layout: str | None = None

@@ -115,6 +115,12 @@ class TraceTable:
     (the same numbering as `draw_steps`)."""
 
     def __init__(self, sweep: Sweep, output_name: str) -> None:
+        if not isinstance(sweep, Sweep):  # made by trace_table; refuse anything else clearly
+            raise TypeError(f"TraceTable: expected the Sweep that trace_table replays, got "
+                            f"{type(sweep).__name__}; use trace_table(root)")
+        if not isinstance(output_name, str):
+            raise TypeError(f"TraceTable: output_name must be a str, got "
+                            f"{type(output_name).__name__}")
         self.sweep = sweep
         self.forward = _forward_rows(sweep, output_name)
         self.reverse = _reverse_rows(sweep, output_name)
