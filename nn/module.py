@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_lite import Tensor
+from autograd_lite.graph import next_seq
 
 __all__ = ["Module", "ModuleList", "Parameter", "Sequential", "StateEntry"]
 
@@ -215,7 +216,28 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        # Creation numbers before and after forward bracket the ops it recorded; the range is
+        # kept on the output (not on the module, which would keep the graph alive), so
+        # draw_graph can box them as this module. Two counter reads per call, none per op.
+        first = next_seq()
+        out = self.forward(*args, **kwargs)
+        if type(out) is tuple or type(out) is list:
+            for item in out:
+                _note_span(item, first, self)
+        else:
+            _note_span(out, first, self)
+        return out
+
+    def diagram_label(self) -> str:
+        """The title of this module's box in a diagram: `Linear(784→256)`, `ReLU`, or the
+        class name with `extra_repr()` when that is short."""
+        name = type(self).__name__
+        for a, b in (("in_features", "out_features"), ("in_channels", "out_channels")):
+            sizes = getattr(self, a, None), getattr(self, b, None)
+            if all(isinstance(n, int) for n in sizes):
+                return f"{name}({sizes[0]}→{sizes[1]})"
+        extra = self.extra_repr()
+        return f"{name}({extra})" if extra and len(extra) <= 24 else name
 
     def extra_repr(self) -> str:
         """The part inside the parentheses of this module's line in `repr` (e.g. sizes)."""
@@ -239,6 +261,17 @@ class Module:
             else:
                 lines.append(f"{head}{type(module).__name__}({module.extra_repr()})")
         return "\n".join(lines)
+
+
+def _note_span(out: Any, first: int, module: Module) -> None:
+    """Add (first, last, module) to `out._spans` if `out` is a tensor recorded after `first`
+    (an input passed through, or a result made under no_grad, records nothing)."""
+    if isinstance(out, Tensor) and out._seq > first:
+        span = (first, next_seq(), module)
+        try:
+            out._spans += (span,)
+        except AttributeError:  # the slot is unset until a module returns the tensor
+            out._spans = (span,)
 
 
 class ModuleList(Module):
