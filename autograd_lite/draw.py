@@ -44,7 +44,7 @@ __all__ = ["draw_graph", "Diagram", "LAYOUT_BUDGET", "MAX_NODES"]
 MAX_NODES = 500  # values drawn at most by default (the command line uses the same bound)
 # Virtual points a layout may hold: dot routes an arrow that spans r ranks through r − 1
 # invisible points, and its layout time grows faster than linearly in their number.
-LAYOUT_BUDGET = 3000
+LAYOUT_BUDGET = 1500
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _COLORS = {"output": "lightblue", "parameter": "palegreen", "input": "lightgrey",
            "constant": "white"}

@@ -51,12 +51,12 @@ def neuron(n: int) -> Value:
     return total.tanh()
 
 
-def scalar_mlp() -> Value:
-    """nn.scalar.MLP(2, [4, 4, 1]) on one point: a micrograd-sized network of Values."""
+def scalar_mlp(sizes: list[int]) -> Value:
+    """nn.scalar.MLP(2, sizes) on one point: a micrograd-sized network of Values."""
     from nn.scalar import MLP
 
     autograd_lite.manual_seed(0)
-    return MLP(2, [4, 4, 1])([0.5, -1.0])
+    return MLP(2, sizes)([0.5, -1.0])
 
 
 def tensor_mlp() -> Tensor:
@@ -86,7 +86,8 @@ WORKLOADS: list[Workload] = [
     ("neuron 40 inputs", lambda: neuron(40)),
     ("neuron 80 inputs", lambda: neuron(80)),
     ("neuron 124 inputs (500 values)", lambda: neuron(124)),
-    ("scalar MLP 2-4-4-1", scalar_mlp),
+    ("scalar MLP 2-4-4-1", lambda: scalar_mlp([4, 4, 1])),
+    ("scalar MLP 2-8-8-1", lambda: scalar_mlp([8, 8, 1])),
     ("tensor MLP 784-256-128-10", tensor_mlp),
     ("x*x*...*x 40 uses", lambda: repeated_use(40)),
     ("x*x*...*x 80 uses", lambda: repeated_use(80)),
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"library: {Path(autograd_lite.__file__).parent}")
     print("programs: " + ", ".join(f"{k} ({v})" for k, v in found.items()))
     names = list(found)
-    print(f"| workload | values | DOT nodes | DOT edges | draw_graph ms | "
+    print("| workload | values | DOT nodes | DOT edges | draw_graph ms | "
           + " | ".join(f"{n} s" for n in names) + " |")
     print("| --- " * (5 + len(names)) + "|")
     for name, build in WORKLOADS:
