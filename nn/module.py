@@ -263,15 +263,26 @@ class Module:
         return "\n".join(lines)
 
 
+# The creation number of the tensor most recently given a span, and the counter just after
+# that: every tensor that has spans was recorded before `_noted_end`, so a newer output needs
+# no look-up (reading an unset slot raises, which costs more than the rest of the call).
+_noted_seq = _noted_end = 0
+
+
 def _note_span(out: Any, first: int, module: Module) -> None:
     """Add (first, last, module) to `out._spans` if `out` is a tensor recorded after `first`
     (an input passed through, or a result made under no_grad, records nothing)."""
+    global _noted_seq, _noted_end
     if isinstance(out, Tensor) and out._seq > first:
-        span = (first, next_seq(), module)
-        try:
-            out._spans += (span,)
-        except AttributeError:  # the slot is unset until a module returns the tensor
+        seq, last = out._seq, next_seq()
+        span = (first, last, module)
+        if seq > _noted_end:  # recorded after every earlier note: it has no spans yet
             out._spans = (span,)
+        elif seq == _noted_seq:  # the output noted last (a Sequential returning its last
+            out._spans += (span,)  # layer's output)
+        else:
+            out._spans = getattr(out, "_spans", ()) + (span,)
+        _noted_seq, _noted_end = seq, last
 
 
 class ModuleList(Module):

@@ -471,3 +471,23 @@ def test_bad_arguments_name_the_argument():
         draw_graph(neuron(), max_nodes=0)
     with pytest.raises(ValueError, match="dpi must be a positive number"):
         draw_graph(neuron(), dpi=-1)
+
+
+def test_a_module_returning_an_inner_output_computed_before_another_call_keeps_both_boxes():
+    import nn
+    from autograd_lite import Tensor
+
+    class Branchy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.c = nn.Linear(2, 2), nn.Linear(2, 3)
+
+        def forward(self, x):
+            h = self.a(x)
+            self.c(x)  # noted after h, and not part of the result
+            return h
+
+    out = Branchy()(Tensor(np.ones((1, 2), np.float32)))
+    assert [type(m).__name__ for _, _, m in out._spans] == ["Linear", "Branchy"]
+    boxes = clusters(draw_graph(out.sum()).source)
+    assert set(boxes) == {"Branchy", "a: Linear(2→2)"}
