@@ -8,6 +8,7 @@ the library: to compare with another checkout, run it with `PYTHONPATH=that/chec
 
     python bench/draw.py                       # every workload, every program, 3 repetitions
     python bench/draw.py --program /opt/graphviz/bin/dot --timeout 60
+    python bench/draw.py --retain              # the cost of backward(retain_grad=True)
 """
 
 from __future__ import annotations
@@ -126,6 +127,43 @@ def layout_seconds(program: str, source: str, timeout: float) -> float:
     return time.perf_counter() - start
 
 
+def retain_cost(steps: int = 50, reps: int = 5) -> None:
+    """What `backward(retain_grad=True)` costs on W4's MLP step (784-256-128-10, batch 128):
+    CPU time per step with and without it, and the bytes of the interior gradients kept."""
+    import nn
+
+    autograd_lite.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                          nn.Linear(128, 10))
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((128, 784), dtype=np.float32))
+    labels = rng.integers(0, 10, 128)
+    kept = 0
+
+    def step(retain: bool) -> None:
+        nonlocal kept
+        model.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), labels)
+        loss.backward(retain_grad=retain)
+        if retain:
+            from autograd_lite.graph import toposort
+            kept = sum(n.grad.nbytes for n in toposort(loss) if n._parents)
+        for p in model.parameters():
+            p.data -= 0.01 * p.grad
+
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(reps):
+        for retain in (False, True):  # interleaved: drift hits both alike
+            start = time.process_time()
+            for _ in range(steps):
+                step(retain)
+            times[retain].append((time.process_time() - start) / steps)
+    off, on = statistics.median(times[False]), statistics.median(times[True])
+    print(f"retain_grad on W4's MLP step: {off * 1e3:.3f} ms off, {on * 1e3:.3f} ms on "
+          f"({on / off - 1:+.1%}); interior gradients kept: {kept / 2**20:.2f} MiB "
+          f"(one array per interior tensor)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--program", action="append", default=[], metavar="PATH",
@@ -134,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop a layout after this many seconds (default: %(default)s)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (median reported)")
     parser.add_argument("--only", metavar="TEXT", help="only workloads whose name contains TEXT")
+    parser.add_argument("--retain", action="store_true",
+                        help="instead, measure what backward(retain_grad=True) costs")
     args = parser.parse_args(argv)
+    if args.retain:
+        retain_cost()
+        return 0
     found = programs(args.program)
     print(f"library: {Path(autograd_lite.__file__).parent}")
     print("programs: " + ", ".join(f"{k} ({v})" for k, v in found.items()))

@@ -9,6 +9,9 @@ A module's state is a list of named entries (`StateEntry`: read an array, store 
 one), from `_state_entries()`; Parameters and buffers are entries, and a module whose state
 is held otherwise (the scalar modules' Values) adds its own there. `state_dict` and
 `load_state_dict` work on entries only, so names, shapes and dtypes are checked in one place.
+
+Calling a module notes which recorded ops its `forward` made (a range of creation numbers,
+kept on the tensor it returns), so `draw_graph` can box them under the module's name.
 """
 
 from __future__ import annotations
