@@ -11,6 +11,8 @@ Modules, in dependency order (see the README's architecture section):
     pytree      nested parameters (dicts, lists, tuples) for the transforms
     linalg      numpy.linalg's functions on Tensors      factories  zeros, ones, randn, ...
     render, draw  Graphviz diagrams (imported on first use: graphviz is not loaded before)
+    sweep, steps, trace  the backward pass replayed step by step, drawn as frames, and as
+                evaluation-trace tables (imported on first use, like the diagrams)
     rng, heap, atomic  the seeded generator, the one malloc setting, atomic file writes
 
 The command line and the demo live in `autograd_lite.cli`, which the library never imports.
@@ -60,11 +62,14 @@ from .value import Value
 # one module-level function per op of the table (`autograd_lite.exp`, `.concat`, `.sum`, ...)
 globals().update({name: getattr(_functions, name) for name in _functions.__all__})
 
-_LAZY = {"draw_graph": "draw", "Diagram": "draw", "GraphvizNotFoundError": "render"}
+_LAZY = {"draw_graph": "draw", "Diagram": "draw", "GraphvizNotFoundError": "render",
+         "draw_steps": "steps", "StepView": "steps", "trace_table": "trace",
+         "TraceTable": "trace"}
 
 
 def __getattr__(name: str) -> Any:
-    """Diagram names, imported on first use so `import autograd_lite` does not load graphviz."""
+    """Diagram and trace names, imported on first use so `import autograd_lite` stays light
+    (and does not load graphviz)."""
     if name in _LAZY:
         from importlib import import_module
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
@@ -139,6 +144,10 @@ __all__ = [
     "draw_graph",
     "Diagram",
     "GraphvizNotFoundError",
+    "draw_steps",
+    "StepView",
+    "trace_table",
+    "TraceTable",
     "manual_seed",
 ]
 __version__ = "0.1.0"

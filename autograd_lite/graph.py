@@ -40,7 +40,9 @@ _seq_of = operator.attrgetter("_seq")
 class Node:
     """One vertex of a computation graph; `Value` and `Tensor` say how grads are kept."""
 
-    __slots__ = ("_parents", "_op", "_rule", "_adjoint", "label", "__weakref__")
+    # `_parents` and `_rule` are stored by each front end its own way (Tensor: fields;
+    # Value: two parent and two derivative fields, read through properties)
+    __slots__ = ("_op", "_adjoint", "label", "__weakref__")
 
     data: Any  # the forward value
     grad: Any  # the stored gradient (None before any backward reached the node)
@@ -54,8 +56,9 @@ class Node:
     # every Value does (as micrograd); a Tensor only if it is a leaf or asked to retain it.
     _retains_grad: bool = True
     # Whether `_rule` is the tuple of local derivatives ∂node/∂parent (numbers), which the
-    # sweep multiplies by the adjoint itself; otherwise the rule holds the arrays the op's
-    # VJPs read (`engine.py`).
+    # sweep multiplies by the adjoint itself (a Value: at most two parents, kept in the
+    # fields `_p0 _d0 _p1 _d1`); otherwise the rule holds the arrays the op's VJPs read
+    # (`engine.py`).
     _local_rule: bool = False
     # Whether nodes carry `_seq`: a recorded op's creation number (from `next_seq`), 0 for
     # leaves. Tensor does, so its graphs sort by number; Value does not, as numbering every

@@ -108,8 +108,8 @@ class Tensor(Node):
     # changes: its version counter (`engine.mark_changed`). `_spans` (unset unless a module
     # returned this tensor) holds (first, last, module) creation-number ranges of the module
     # calls that made it, for diagrams to group nodes by module (`nn.Module.__call__`).
-    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_seq", "_prim", "_params",
-                 "_changes", "_spans")
+    __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_parents", "_rule", "_seq",
+                 "_prim", "_params", "_changes", "_spans")
     _numbered = True  # see Node; `_seq` is set by `apply` (0 for leaves)
     __hash__ = Node.__hash__  # identity hash, although `==` is elementwise
 

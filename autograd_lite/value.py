@@ -2,8 +2,12 @@
 
 Each op computes its result and, next to it, the local derivatives ∂out/∂parent as plain
 floats; the backward sweep multiplies them by the incoming adjoint. Storing numbers rather
-than closures keeps graphs free of reference cycles. `-`, `/` and the reflected forms are
-written with `+`, `*` and `**`, so a diagram shows the elementary ops that were really recorded.
+than closures keeps graphs free of reference cycles, and reads the derivatives as they were
+when the op ran (changing a parent's `.data` afterwards cannot make a gradient stale). A
+Value has at most two parents, kept with their derivatives in four fields (`_p0 _d0 _p1
+_d1`); `_parents` and `_rule` give them as tuples, as a Tensor's are. `-`, `/` and the
+reflected forms are written with `+`, `*` and `**`, so a diagram shows the elementary ops that
+were really recorded.
 
 The elementwise functions (`exp log tanh sigmoid relu sin cos sqrt abs leaky_relu clip`) are
 not written here: each is generated (`_unary`, at the end of this file) from its declaration
@@ -18,7 +22,6 @@ abs'(0) = 0, and d(a**b)/db = 0 at a = 0 for b >= 0 (as PyTorch).
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 from collections.abc import Callable
@@ -27,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .graph import Node
+from .graph import FREED, Node
 from .opdef import as_function, ieee
 from .ops import OPS, Op
 
@@ -62,17 +65,37 @@ class Value(Node):
     so diagrams can show them; grads accumulate across backward calls until `zero_grad()`.
     """
 
-    __slots__ = ("data", "grad")
+    __slots__ = ("data", "grad", "_p0", "_d0", "_p1", "_d1")
     _local_rule = True  # `_rule` holds ∂self/∂parent for each parent, as floats
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value")
         self.grad = 0.0
         self.label = label
-        self._parents = ()
+        self._p0, self._d0, self._p1, self._d1 = None, 0.0, None, 0.0
         self._op = ""
-        self._rule = None
         self._adjoint = None
+
+    @property
+    def _parents(self) -> tuple[Value, ...]:
+        """The parents, in the op's order (`a + a` lists `a` twice); () for a leaf."""
+        p0, p1 = self._p0, self._p1
+        return () if p0 is None else (p0,) if p1 is None else (p0, p1)
+
+    @property
+    def _rule(self) -> tuple[float, ...] | Any:
+        """∂self/∂parent per parent; None for a leaf, FREED once a backward released it."""
+        if self._p0 is None:
+            return None
+        if self._d0 is FREED:
+            return FREED
+        return (self._d0,) if self._p1 is None else (self._d0, self._d1)
+
+    @_rule.setter
+    def _rule(self, rule: Any) -> None:
+        if rule is not FREED:  # the engine only ever releases a rule
+            raise ValueError(f"a Value's rule can only be released (set to FREED), not {rule!r}")
+        self._d0 = FREED
 
     # --- primitives: forward value, then local derivatives ---------------------------------
 
@@ -80,27 +103,27 @@ class Value(Node):
         other = other if type(other) is Value else _lift(other)
         if other is NotImplemented:
             return NotImplemented
-        return _result(self.data + other.data, (self, other), "+", (1.0, 1.0))
+        return _record(Value, self.data + other.data, "+", self, 1.0, other, 1.0)
 
     def __mul__(self, other: Value | Number) -> Value:
         other = other if type(other) is Value else _lift(other)
         if other is NotImplemented:
             return NotImplemented
         a, b = self.data, other.data
-        return _result(a * b, (self, other), "*", (b, a))
+        return _record(Value, a * b, "*", self, b, other, a)
 
     def __pow__(self, other: Value | Number) -> Value:
         a = self.data
         if isinstance(other, Value):  # a ** b: ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a
             b = other.data
             out = _pow(a, b)
-            local = _partials(_dpow_base, a, b, out), _partials(_dpow_exponent, a, b, out)
-            return _result(out, (self, other), "**", local)
+            return _record(Value, out, "**", self, _partials(_dpow_base, a, b, out),
+                           other, _partials(_dpow_exponent, a, b, out))
         if not isinstance(other, numbers.Real):
             return NotImplemented
         n = other if type(other) is int else float(other)  # a ** n: one parent
         out = _pow(a, n)
-        return _result(out, (self,), f"**{other}", (_partials(_dpow_base, a, n, out),))
+        return _record(Value, out, f"**{other}", self, _partials(_dpow_base, a, n, out))
 
     # --- composites, written with the primitives ----------------------------------------
 
@@ -184,9 +207,9 @@ def _partials(partial: Callable[..., Any], a: float, b: float, out: float) -> fl
             return float(partial(np.float64(a), np.float64(b), np.float64(out)))
 
 
-# The output node of an op, recorded by the engine; `local` holds ∂data/∂parent per parent.
-# A partial (C-level) rather than a Python wrapper: scalar networks make this call per op.
-_result = functools.partial(engine.record_scalar, Value)
+# The output node of an op, recorded by the engine: `_record(Value, data, op, p0, d0, p1, d1)`
+# with d = ∂data/∂parent (called directly: scalar networks make this call per op).
+_record = engine.record_scalar
 
 
 def _is_operand(x: object) -> bool:
@@ -198,7 +221,7 @@ def _lift(x: object) -> Value:
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
-        return _result(float(x), (), "", None)  # no parents: a leaf, whatever the grad mode
+        return _record(Value, float(x), "")  # no parents: a leaf, whatever the grad mode
     return NotImplemented
 
 
@@ -224,12 +247,12 @@ def _unary(op: Op) -> Callable[..., Value]:
                 d = derivative(x, out)  # type: ignore[misc]
             except (ArithmeticError, ValueError):
                 out, d = ieee_point(x, {})
-            return _result(out, (self,), symbol, (d,))
+            return _record(Value, out, symbol, self, d)
     else:
         def method(self: Value, *args: Any, **kwargs: Any) -> Value:  # type: ignore[misc]
             params = params_of(self, *args, **kwargs)
             out, d = ieee_point(self.data, params)
-            return _result(out, (self,), symbol, (d,))
+            return _record(Value, out, symbol, self, d)
 
     method.__name__ = op.name
     method.__qualname__ = f"Value.{op.name}"

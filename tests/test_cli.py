@@ -401,3 +401,40 @@ def test_draw_dpi_makes_a_larger_png(tmp_path):
     assert done.returncode == 0, done.stderr
     assert width("b.png") > 1.8 * width("a.png")
     assert_one_line_error(run("draw", "x", "x=1", "-o", "c.png", "--dpi", "0", cwd=tmp_path))
+
+
+# --- the backward pass: grad --trace, draw --steps ------------------------------------------
+
+
+def test_grad_trace_prints_the_forward_and_reverse_traces():
+    done = run("grad", "sqrt(x**2 + exp(x**2))", "x=1", "--trace")
+    assert done.returncode == 0, done.stderr
+    assert printed_numbers(done.stdout)["df/dx"] == pytest.approx(SQRT_1_PLUS_E, abs=1e-6)
+    text = " ".join(done.stdout.split())
+    assert "Forward primal trace v₀ = x = 1 v₁ = v₀^2 = 1" in text
+    assert "Reverse adjoint trace" in text
+    assert "v̄₅ += v̄₄ · 1/(2·v₅)" not in text and "v̄₄ += v̄₅ · 1/(2·v₅)" in text
+    assert f"x̄ = v̄₀ = {SQRT_1_PLUS_E:.6g}" in text
+
+
+def test_grad_trace_refuses_a_graph_too_big_to_read():
+    done = run("grad", "+".join(["x*x"] * 120), "x=1", "--trace")  # 240 values
+    assert_one_line_error(done, "--trace:", "max_nodes=200")
+
+
+def test_draw_steps_writes_one_numbered_svg_per_sweep_step(tmp_path):
+    done = run("draw", "x*y + x", "x=2", "y=3", "-o", "g.svg", "--steps", "frames",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    frames = sorted((tmp_path / "frames").iterdir())
+    # forward picture + the sweep's visits: v₂ (+), v₁ (*), then the leaves y and x
+    assert [p.name for p in frames] == [f"step_0{k}.svg" for k in range(5)]
+    assert "Step 1 of 4: visit v₂" in frames[1].read_text()
+    assert "backward pass in 5 frames written to frames/step_00.svg … step_04.svg" in done.stdout
+    assert (tmp_path / "g.svg").read_text().count("<svg") == 1
+
+
+def test_draw_steps_into_a_file_is_refused(tmp_path):
+    (tmp_path / "taken").write_text("")
+    done = run("draw", "x*x", "x=1", "-o", "g.svg", "--steps", "taken", cwd=tmp_path)
+    assert_one_line_error(done, "--steps", "not a folder")

@@ -767,6 +767,46 @@ def test_backward_twice_on_a_freed_graph_raises_runtime_error() -> None:
         y.backward()
 
 
+def test_backward_through_a_freed_interior_node_raises_before_changing_any_grad() -> None:
+    x = Value(2.0)
+    y = x * x
+    z = y * 3.0
+    z.backward()  # frees y's rule and z's
+    w = y + x  # a new op on top of the freed y
+    before = (x.grad, y.grad)
+    with pytest.raises(RuntimeError, match=r"op '\*' was already freed"):
+        w.backward()
+    assert (x.grad, y.grad, w.grad) == (*before, 0.0)
+
+
+def test_changing_a_parents_data_after_the_op_does_not_change_its_gradient() -> None:
+    a, b = Value(2.0), Value(5.0)
+    y = a * b
+    a.data = 100.0  # the local derivatives were stored when * ran
+    y.backward()
+    assert (a.grad, b.grad) == (5.0, 2.0)
+
+
+def test_parents_and_rule_read_as_tuples_in_the_ops_order() -> None:
+    a, b = Value(2.0), Value(5.0)
+    y = a * b
+    assert y._parents == (a, b) and y._rule == (5.0, 2.0)
+    t = a.tanh()
+    assert t._parents == (a,) and len(t._rule) == 1
+    assert a._parents == () and a._rule is None and a.is_leaf
+    s = a + a  # both edges kept
+    assert s._parents == (a, a) and s._prev == {a}
+
+
+def test_a_value_holds_no_tuple_per_op() -> None:
+    import gc
+
+    a, b = Value(2.0), Value(5.0)
+    y = a * b
+    # the recorded op refers to its parents and derivatives directly, not through containers
+    assert not any(isinstance(r, tuple) for r in gc.get_referents(y))
+
+
 def test_zero_grad_resets_grad_to_zero() -> None:
     x = Value(2.0)
     (x * 3.0).backward()

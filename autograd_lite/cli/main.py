@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 from autograd_lite import Value
 
+from . import views
 from .expr import CONSTANTS, FUNCTIONS, ExprError, evaluate, parse
 
 __all__ = ["main", "CLIError", "TrainingFailed"]
@@ -185,9 +186,10 @@ def _number(x: float) -> str:
     return f"{x:.6e}"
 
 
-def _differentiate(source: str, assignments: Sequence[str],
-                   command: str = "grad") -> tuple[Value, dict[str, Value]]:
-    """Evaluate the expression on labelled leaves and backpropagate from it."""
+def _differentiate(source: str, assignments: Sequence[str], command: str = "grad",
+                   retain_graph: bool = False) -> tuple[Value, dict[str, Value]]:
+    """Evaluate the expression on labelled leaves and backpropagate from it (keeping the
+    graph's rules for the step view and the trace table if `retain_graph`)."""
     _check_order(source, assignments, command)
     try:
         expression = parse(source)
@@ -198,7 +200,7 @@ def _differentiate(source: str, assignments: Sequence[str],
         raise CLIError(str(e)) from None
     if not result.label:
         result.label = "f"
-    result.backward()
+    result.backward(retain_graph=retain_graph)
     return result, leaves
 
 
@@ -240,7 +242,7 @@ def _notes(numbers: Sequence[float]) -> None:
 
 def _cmd_grad(args: argparse.Namespace) -> int:
     target = _output(args.draw, GRAPH_SUFFIXES, "--draw") if args.draw else None
-    result, leaves = _differentiate(args.expression, args.values, "grad")
+    result, leaves = _differentiate(args.expression, args.values, "grad", args.trace)
     grads = {name: 0.0 if leaf.grad is None else leaf.grad for name, leaf in leaves.items()}
     print(f"f = {_number(result.data)}")
     for name, grad in grads.items():
@@ -249,15 +251,22 @@ def _cmd_grad(args: argparse.Namespace) -> int:
     if target is not None:
         _render(result, target)
         print(f"computation graph written to {target}")
+    if args.trace:
+        print(f"\n{views.trace_text(result)}")
     return 0
 
 
 def _cmd_draw(args: argparse.Namespace) -> int:
     target = _output(args.output, GRAPH_SUFFIXES, "--output")
-    result, _ = _differentiate(args.expression, args.values, "draw")
+    steps = _folder(args.steps, "--steps") if args.steps else None
+    result, _ = _differentiate(args.expression, args.values, "draw", steps is not None)
     _notes([result.data])
     _render(result, target, args.rankdir, args.dpi)
     print(f"computation graph written to {target}")
+    if steps is not None:
+        frames = views.write_steps(result, steps)
+        print(f"backward pass in {len(frames)} frames written to {steps}/"
+              f"{frames[0].name} … {frames[-1].name}")
     return 0
 
 
@@ -375,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     _expression_arguments(grad)
     grad.add_argument("--draw", metavar="FILE", help="also write the computation graph "
                       "(.svg or .png)")
+    grad.add_argument("--trace", action="store_true", help="also print the evaluation "
+                      "trace: the forward primal and reverse adjoint lines")
     grad.set_defaults(handler=_cmd_grad)
 
     draw = add("draw", help="write an expression's computation graph (.svg or .png)",
@@ -389,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "right unless that is much wider than a page)")
     draw.add_argument("--dpi", type=_learning_rate, default=None, metavar="N",
                       help="resolution of a .png (default: Graphviz's 96)")
+    draw.add_argument("--steps", metavar="DIR", help="also write the backward pass step by "
+                      "step, one numbered SVG per step, into DIR")
     draw.set_defaults(handler=_cmd_draw)
 
     train = add("train", help="train a tensor MLP classifier and report its accuracy",
