@@ -9,6 +9,7 @@ the library: to compare with another checkout, run it with `PYTHONPATH=that/chec
     python bench/draw.py                       # every workload, every program, 3 repetitions
     python bench/draw.py --program /opt/graphviz/bin/dot --timeout 60
     python bench/draw.py --retain              # the cost of backward(retain_grad=True)
+    python bench/draw.py --overhead            # the cost of calling an nn.Module
 """
 
 from __future__ import annotations
@@ -164,6 +165,45 @@ def retain_cost(steps: int = 50, reps: int = 5) -> None:
           f"(one array per interior tensor)")
 
 
+def module_overhead(reps: int = 5) -> None:
+    """What calling a module costs beyond its forward (the spans diagrams box modules by),
+    and W4's MLP step written with nn modules; CPU time, so other load matters less. Run it
+    with PYTHONPATH set to each checkout to compare."""
+    import nn
+
+    class Double(nn.Module):
+        def forward(self, t: Tensor) -> Tensor:
+            return t * 2.0
+
+    def per_call(fn: Callable[[], Any], n: int) -> float:
+        samples = []
+        for _ in range(reps):
+            start = time.process_time()
+            for _ in range(n):
+                fn()
+            samples.append((time.process_time() - start) / n)
+        return statistics.median(samples)
+
+    double, small = Double(), Tensor(np.ones(4, np.float32), requires_grad=True)
+    call = per_call(lambda: double(small), 20_000)
+    forward = per_call(lambda: double.forward(small), 20_000)
+    autograd_lite.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                          nn.Linear(128, 10))
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((128, 784), dtype=np.float32))
+    labels = rng.integers(0, 10, 128)
+
+    def step() -> None:
+        model.zero_grad()
+        nn.functional.cross_entropy(model(x), labels).backward()
+        for p in model.parameters():
+            p.data -= 0.01 * p.grad
+
+    print(f"Module.__call__ beyond forward: {(call - forward) * 1e9:.0f} ns; "
+          f"nn MLP 784-256-128-10 step, batch 128: {per_call(step, 100) * 1e3:.3f} ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--program", action="append", default=[], metavar="PATH",
@@ -174,9 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="TEXT", help="only workloads whose name contains TEXT")
     parser.add_argument("--retain", action="store_true",
                         help="instead, measure what backward(retain_grad=True) costs")
+    parser.add_argument("--overhead", action="store_true",
+                        help="instead, measure what calling an nn.Module costs")
     args = parser.parse_args(argv)
     if args.retain:
         retain_cost()
+        return 0
+    if args.overhead:
+        module_overhead()
         return 0
     found = programs(args.program)
     print(f"library: {Path(autograd_lite.__file__).parent}")
