@@ -54,7 +54,7 @@ from .functional import (
     vjp,
 )
 from .gradcheck import GradcheckError, central_difference, check_grads, gradcheck
-from .gradmode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradmode import enable_grad, is_grad_enabled, no_grad, retain_grads, set_grad_enabled
 from .ops import OPS
 from .pytree import flatten, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .rng import manual_seed
@@ -123,6 +123,7 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "retain_grads",
     "grad",
     "value_and_grad",
     "jacobian",

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import gradmode, heap
-from .gradmode import _mode, _set_mode
+from .gradmode import _mode, _retain, _set_mode
 from .graph import FREED, Node, next_seq, toposort
 from .validate import NUMERIC_KINDS, AllocationError
 
@@ -489,7 +489,7 @@ def seed_for(root: Any, gradient: Any) -> np.ndarray:
 
 
 def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph: bool = False,
-             inputs: Sequence[Node] | None = None) -> list[Any] | None:
+             inputs: Sequence[Node] | None = None, retain_grad: bool = False) -> list[Any] | None:
     """Reverse-mode sweep: seed `root` with `gradient` and apply the chain rule to the graph.
 
     Adjoints of one sweep are gathered in each node's `_adjoint`, apart from the stored
@@ -499,7 +499,9 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
     With `create_graph`, the sweep itself is recorded (rules run with grad mode on), so the
     gradients are differentiable. With `inputs`, only the nodes that depend on an input are
     visited, nothing is stored in any `.grad`, and the inputs' adjoints are returned (None
-    where nothing reached), as `torch.autograd.grad` does.
+    where nothing reached), as `torch.autograd.grad` does. With `retain_grad` (or inside a
+    `retain_grads()` block), every node that requires grad keeps its `.grad`, as after
+    `retain_grad()` (for diagrams of every adjoint; ignored with `inputs`).
     """
     retain_graph = retain_graph or create_graph
     # Sorting and sweeping free nothing the cyclic collector could find; pausing it avoids
@@ -528,6 +530,8 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
                     raise _freed_error(node)
             root._adjoint = gradient
             if inputs is None:
+                if (retain_grad or _retain.depth) and root._numbered:  # every Value keeps its own
+                    _retain_every_grad(order)
                 _sweep_into_grads(order, retain_graph, pull)
                 return None
             return _sweep_to_inputs(order, retain_graph, stop, inputs, pull)
@@ -542,6 +546,14 @@ def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph
             _set_mode(mode)
             if collecting:
                 gc.enable()
+
+
+def _retain_every_grad(order: list[Node]) -> None:
+    """Mark every node that requires grad to keep its gradient, before the sweep: one pass
+    here, so the sweep itself has no extra test per node."""
+    for node in order:
+        if node.requires_grad:
+            node._retains_grad = True
 
 
 def _pull_back_checked(node: Any, g: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from .validate import check_flag
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "retain_grads"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,6 +24,14 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+
+
+class _RetainMode(threading.local):
+    depth = 0  # how many `retain_grads()` blocks this thread is inside
+
+
+# Read once per backward() call (never per node), so keeping gradients costs nothing when off.
+_retain = _RetainMode()
 # One entry per thread whose grad mode is off right now. While it is empty, every thread
 # records and an op can skip the thread-local lookup, the slowest step of recording it: ops
 # test `not _threads_off or _mode.enabled`. Only `_set_mode` changes either; list appends and
@@ -99,3 +107,17 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, func: F) -> F:
         _set_mode(self._saved.pop())  # used as a decorator: undo the immediate set
         return super().__call__(func)
+
+
+class retain_grads(ContextDecorator):
+    """`with retain_grads():` (or `@retain_grads()`): every `backward()` run inside the block,
+    in this thread, keeps the gradient of every tensor of its graph that requires grad, as if
+    `retain_grad()` had been called on each (so diagrams can show every adjoint). Costs one
+    array per interior tensor for as long as the graph lives; the same as
+    `backward(retain_grad=True)`."""
+
+    def __enter__(self) -> None:
+        _retain.depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        _retain.depth -= 1

@@ -16,11 +16,22 @@ from pathlib import Path
 
 from .atomic import write_atomic
 
-__all__ = ["GraphvizNotFoundError", "find_dot", "run_dot", "write_atomic"]
+__all__ = ["GraphvizNotFoundError", "LayoutTimeoutError", "TIMEOUT", "find_dot", "run_dot",
+           "write_atomic"]
+
+# Seconds a layout may take before it is stopped, in the library and on the command line.
+# Graphs within draw_graph's max_nodes lay out in under 2 s (bench/draw.py); this only
+# stops a layout that something unforeseen made slow.
+TIMEOUT = 30.0
+_BITMAPS = ("png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff")
 
 
 class GraphvizNotFoundError(RuntimeError):
     """Neither a system `dot` nor the `graphviz-pure` program could be found."""
+
+
+class LayoutTimeoutError(RuntimeError):
+    """The layout program was stopped after the time limit."""
 
 
 def _candidates() -> list[str | None]:
@@ -46,12 +57,25 @@ def find_dot() -> str:
         "wheels) or the system Graphviz (e.g. apt install graphviz, brew install graphviz).")
 
 
-def run_dot(source: str, format: str, engine: str = "dot") -> bytes:
-    """Lay out DOT `source` and return the rendered bytes (`format`: svg, png, ...)."""
+def run_dot(source: str, format: str, engine: str = "dot", dpi: float | None = None,
+            timeout: float | None = TIMEOUT) -> bytes:
+    """Lay out DOT `source` and return the rendered bytes (`format`: svg, png, ...).
+
+    `dpi` sets the resolution of bitmap formats (SVG and text formats ignore it). The
+    program is stopped after `timeout` seconds (None: no limit), with `LayoutTimeoutError`.
+    """
     program = find_dot()
+    command = [program, f"-K{engine}", f"-T{format}"]
+    if dpi is not None and format.split(":")[0].lower() in _BITMAPS:
+        command.append(f"-Gdpi={dpi:g}")
     try:
-        done = subprocess.run([program, f"-K{engine}", f"-T{format}"], input=source.encode(),
-                              capture_output=True, check=False)
+        done = subprocess.run(command, input=source.encode(), capture_output=True,
+                              check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise LayoutTimeoutError(
+            f"draw_graph: laying out the graph took more than {timeout:g} s and was stopped; "
+            "draw fewer nodes: collapse modules (draw_graph(..., collapse=True)), draw an "
+            "intermediate result, or lower max_nodes") from None
     except OSError as e:
         raise GraphvizNotFoundError(f"draw_graph: cannot run {program!r}: {e}") from e
     if done.returncode != 0:

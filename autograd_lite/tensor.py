@@ -135,15 +135,19 @@ class Tensor(Node):
     # parameters. Three slots rather than one tuple: one object less per op for the cyclic
     # collector to scan.
     # `_changes` (unset until the first in-place change) lists this tensor's in-place
-    # changes: its version counter (`engine.mark_changed`).
+    # changes: its version counter (`engine.mark_changed`). `_spans` (unset unless a module
+    # returned this tensor) holds (first, last, module) creation-number ranges of the module
+    # calls that made it, for diagrams to group nodes by module (`nn.Module.__call__`).
     __slots__ = ("_data", "_grad", "requires_grad", "_retains_grad", "_parents", "_rule", "_seq",
-                 "_prim", "_params", "_changes")
+                 "_prim", "_params", "_changes", "_spans")
     _numbered = True  # see Node; `_seq` is set by `apply` (0 for leaves)
     __hash__ = Node.__hash__  # identity hash, although `==` is elementwise
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
-                 label: str = "") -> None:
+                 label: str | None = "") -> None:
         array = _to_array(data, dtype, "Tensor")
+        if type(label) is not str:
+            label = check_label(label, "Tensor")  # None means no label
         if type(requires_grad) is not bool:
             requires_grad = check_flag(requires_grad, "Tensor", "requires_grad")
         if requires_grad:
@@ -151,7 +155,7 @@ class Tensor(Node):
         self._data, self._grad = array, None
         self.requires_grad = self._retains_grad = bool(requires_grad)
         self._parents, self._op, self._rule, self._adjoint = (), "", None, None
-        self.label = label if type(label) is str else check_label(label, "Tensor")
+        self.label = label
         self._seq = 0
 
     # --- data and grad --------------------------------------------------------------------
@@ -302,11 +306,13 @@ class Tensor(Node):
     # --- backward -------------------------------------------------------------------------
 
     def backward(self, gradient: Any = None, retain_graph: bool = False,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, retain_grad: bool = False) -> None:
         """Accumulate ∂self/∂leaf · gradient into the `.grad` of every leaf requiring grad.
 
         A non-scalar tensor needs `gradient` (shaped like it). With `create_graph=True` the
-        backward pass is recorded and the gradients are graph-carrying Tensors.
+        backward pass is recorded and the gradients are graph-carrying Tensors. With
+        `retain_grad=True` every tensor of the graph that requires grad keeps its `.grad`
+        too (as after `retain_grad()`), so a diagram shows every adjoint.
         """
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad: none of the "
@@ -318,7 +324,7 @@ class Tensor(Node):
             create_graph = check_flag(create_graph, "backward", "create_graph")
         seed = engine.seed_for(self, gradient)
         engine.backward(self, _constant(seed) if create_graph else seed, retain_graph,
-                        create_graph)
+                        create_graph, retain_grad=retain_grad)
 
     @property
     def T(self) -> Tensor:

@@ -162,7 +162,7 @@ def check_label(label: Any, op: str) -> str:
     if label is None:
         return ""
     if not isinstance(label, str):
-        raise TypeError(f"{op}: label must be a str, got {_shown(label)}")
+        raise TypeError(f"{op}: label must be a string (a str, or None), got {_shown(label)}")
     return label
 
 

@@ -9,6 +9,9 @@ A module's state is a list of named entries (`StateEntry`: read an array, store 
 one), from `_state_entries()`; Parameters and buffers are entries, and a module whose state
 is held otherwise (the scalar modules' Values) adds its own there. `state_dict` and
 `load_state_dict` work on entries only, so names, shapes and dtypes are checked in one place.
+
+Calling a module notes which recorded ops its `forward` made (a range of creation numbers,
+kept on the tensor it returns), so `draw_graph` can box them under the module's name.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_lite import Tensor
+from autograd_lite.graph import next_seq
 
 __all__ = ["Module", "ModuleList", "Parameter", "Sequential", "StateEntry"]
 
@@ -215,7 +219,28 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        # Creation numbers before and after forward bracket the ops it recorded; the range is
+        # kept on the output (not on the module, which would keep the graph alive), so
+        # draw_graph can box them as this module. Two counter reads per call, none per op.
+        first = next_seq()
+        out = self.forward(*args, **kwargs)
+        if type(out) is tuple or type(out) is list:
+            for item in out:
+                _note_span(item, first, self)
+        else:
+            _note_span(out, first, self)
+        return out
+
+    def diagram_label(self) -> str:
+        """The title of this module's box in a diagram: `Linear(784→256)`, `ReLU`, or the
+        class name with `extra_repr()` when that is short."""
+        name = type(self).__name__
+        for a, b in (("in_features", "out_features"), ("in_channels", "out_channels")):
+            sizes = getattr(self, a, None), getattr(self, b, None)
+            if all(isinstance(n, int) for n in sizes):
+                return f"{name}({sizes[0]}→{sizes[1]})"
+        extra = self.extra_repr()
+        return f"{name}({extra})" if extra and len(extra) <= 24 else name
 
     def extra_repr(self) -> str:
         """The part inside the parentheses of this module's line in `repr` (e.g. sizes)."""
@@ -239,6 +264,28 @@ class Module:
             else:
                 lines.append(f"{head}{type(module).__name__}({module.extra_repr()})")
         return "\n".join(lines)
+
+
+# The creation number of the tensor most recently given a span, and the counter just after
+# that: every tensor that has spans was recorded before `_noted_end`, so a newer output needs
+# no look-up (reading an unset slot raises, which costs more than the rest of the call).
+_noted_seq = _noted_end = 0
+
+
+def _note_span(out: Any, first: int, module: Module) -> None:
+    """Add (first, last, module) to `out._spans` if `out` is a tensor recorded after `first`
+    (an input passed through, or a result made under no_grad, records nothing)."""
+    global _noted_seq, _noted_end
+    if isinstance(out, Tensor) and out._seq > first:
+        seq, last = out._seq, next_seq()
+        span = (first, last, module)
+        if seq > _noted_end:  # recorded after every earlier note: it has no spans yet
+            out._spans = (span,)
+        elif seq == _noted_seq:  # the output noted last (a Sequential returning its last
+            out._spans += (span,)  # layer's output)
+        else:
+            out._spans = getattr(out, "_spans", ()) + (span,)
+        _noted_seq, _noted_end = seq, last
 
 
 class ModuleList(Module):

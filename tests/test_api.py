@@ -9,6 +9,7 @@ AUTOGRAD_LITE = [
     "Value", "Tensor", "no_grad", "enable_grad", "manual_seed", "grad", "value_and_grad",
     "jacobian", "hessian", "vjp", "jvp", "hvp", "gradcheck", "GradcheckError", "draw_graph",
     "concat", "stack", "where", "maximum", "minimum", "logsumexp", "softmax", "log_softmax",
+    "retain_grads",
 ]
 TENSOR_METHODS = [
     "item", "numpy", "detach", "zero_grad", "retain_grad", "backward", "exp", "log", "tanh",

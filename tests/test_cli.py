@@ -374,6 +374,35 @@ def test_hostile_expressions_exit_2_and_touch_nothing(source, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+# --- draw: the library's bounds and options ---------------------------------------------------
+
+
+def test_draw_of_one_variable_used_130_times_finishes_quickly(tmp_path):
+    start = time.perf_counter()
+    done = run("draw", "*".join(["x"] * 130), "x=1.0001", "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert time.perf_counter() - start < 20  # layout 0.3 s here; it hit the 30 s limit before
+    assert "<svg" in (tmp_path / "g.svg").read_text()
+
+
+def test_draw_refuses_a_graph_over_max_nodes_and_gives_its_size(tmp_path):
+    done = run("draw", "x+" + "+".join(["1"] * 400), "x=1", "-o", "g.svg", cwd=tmp_path)
+    assert_one_line_error(done, "801 values, more than max_nodes=500",
+                          "draw a smaller expression")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_dpi_makes_a_larger_png(tmp_path):
+    def width(name: str) -> int:
+        return int.from_bytes((tmp_path / name).read_bytes()[16:20], "big")
+
+    assert run("draw", "x*y", "x=1", "y=2", "-o", "a.png", cwd=tmp_path).returncode == 0
+    done = run("draw", "x*y", "x=1", "y=2", "-o", "b.png", "--dpi", "192", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert width("b.png") > 1.8 * width("a.png")
+    assert_one_line_error(run("draw", "x", "x=1", "-o", "c.png", "--dpi", "0", cwd=tmp_path))
+
+
 # --- the backward pass: grad --trace, draw --steps ------------------------------------------
 
 

@@ -117,3 +117,66 @@ def test_write_atomic_to_a_missing_folder_raises_and_creates_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_atomic(tmp_path / "absent" / "out.svg", b"x")
     assert list(tmp_path.iterdir()) == []
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_dpi_sets_the_png_resolution_and_leaves_svg_alone():
+    x = Value(2.0, label="x")
+    diagram = draw_graph(x * x)
+    w96, h96 = png_size(diagram.pipe("png"))
+    w192, h192 = png_size(diagram.pipe("png", dpi=192))
+    assert abs(w192 / w96 - 2) < 0.1 and abs(h192 / h96 - 2) < 0.1
+    sharp = draw_graph(x * x, dpi=192)
+    assert png_size(sharp.pipe("png")) == (w192, h192)
+    assert sharp.pipe("svg") == diagram.pipe("svg")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="uses a shell script as a fake dot")
+def test_a_slow_layout_is_stopped_with_a_message_that_says_what_to_do(monkeypatch, tmp_path):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("AUTOGRAD_LITE_DOT", str(slow))
+    with pytest.raises(render.LayoutTimeoutError, match=r"more than 0.5 s.*collapse=True"):
+        draw_graph(Value(1.0)).pipe("svg", timeout=0.5)
+    assert render.TIMEOUT == 30.0  # the command line's DRAW_TIMEOUT too
+
+
+def test_record_text_fits_its_box_in_the_font_it_names():
+    """Every line of text in the SVG, measured in DejaVu Sans (the font the diagram names
+    and the one browsers here draw it with), fits inside its record's box."""
+    import re
+
+    import numpy as np
+
+    image_font = pytest.importorskip("PIL.ImageFont")
+    try:
+        font = image_font.truetype("DejaVuSans.ttf", 110)  # 10x the 11 pt used
+    except OSError:
+        pytest.skip("DejaVu Sans is not installed")
+    from autograd_lite import Tensor
+
+    W = Tensor(np.arange(6, dtype=np.float32).reshape(3, 2) / 10, requires_grad=True, label="W")
+    x = Tensor(np.ones((4, 3)), dtype=np.float32, label="x")
+    loss = ((x @ W).tanh() ** 2).mean()
+    loss.backward()
+    svg = draw_graph(loss).pipe("svg", encoding="utf-8")
+    groups = re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg, flags=re.S)
+    checked = 0
+    for group in groups:
+        box = re.search(r'<polygon[^>]*points="([^"]*)"', group)
+        if not box:
+            continue
+        xs = [float(p.split(",")[0]) for p in box.group(1).split()]
+        for family, size, text in re.findall(
+                r'<text[^>]* font-family="([^"]*)" font-size="([\d.]+)">(.*?)</text>', group):
+            assert family.startswith("DejaVu Sans")
+            text = text.replace("&#45;", "-").replace("&amp;", "&")
+            width = font.getlength(text) / 110 * float(size)
+            assert width <= max(xs) - min(xs), (text, width, max(xs) - min(xs))
+            checked += 1
+    assert checked >= 10

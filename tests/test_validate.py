@@ -99,7 +99,8 @@ def test_hyper_parameter_checks_refuse_non_numbers_and_take_zero_where_allowed()
 def test_check_label_takes_str_and_none():
     assert check_label(None, "op") == ""
     assert check_label("w", "op") == "w"
-    with pytest.raises(TypeError, match=r"^op: label must be a str, got int 5"):
+    with pytest.raises(TypeError,
+                       match=r"^op: label must be a string \(a str, or None\), got int 5"):
         check_label(5, "op")
 
 
@@ -173,7 +174,8 @@ def test_a_float_too_large_for_float32_becomes_inf_as_in_numpy():
 
 def test_labels_must_be_strings_and_none_means_no_label():
     assert Tensor([1.0], label=None).label == ""
-    with pytest.raises(TypeError, match=r"^Value: label must be a str, got int 5"):
+    with pytest.raises(TypeError,
+                       match=r"^Value: label must be a string \(a str, or None\), got int 5"):
         Value(1.0, label=5)
     with pytest.raises(TypeError, match=r"^Tensor: label must be a str"):
         Tensor([1.0], label=3.5)

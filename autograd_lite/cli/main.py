@@ -18,7 +18,6 @@ import keyword
 import math
 import os
 import re
-import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -39,7 +38,7 @@ DEFAULT_EPOCHS = {"moons": 30, "spirals": 100, "xor": 300}  # folders of images:
 GRAPH_SUFFIXES = (".svg", ".png")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 MAX_HIDDEN = 4096  # units per hidden layer
-DRAW_TIMEOUT = 30.0  # seconds for laying out a graph
+DRAW_TIMEOUT = 30.0  # seconds for laying out a graph: the library's default (render.TIMEOUT)
 
 NAN_NOTE = ("nan marks a math-domain result (log or sqrt of a negative number, 0/0, "
             "inf - inf, ...): the engine follows IEEE 754, as numpy does, instead of raising")
@@ -205,38 +204,31 @@ def _differentiate(source: str, assignments: Sequence[str], command: str = "grad
     return result, leaves
 
 
-def _render(root: Value, target: Path, rankdir: str = "LR") -> None:
-    """Draw the graph into `target` (svg or png), giving up after `DRAW_TIMEOUT` seconds.
-
-    This is `draw_graph(root).render(outfile=target)` with a time limit on the layout
-    program: a small expression can make a graph whose layout takes minutes (80 uses of one
-    variable already take seconds), and the command must not hang.
-    """
+def _render(root: Value, target: Path, rankdir: str | None = None,
+            dpi: float | None = None) -> None:
+    """Draw the graph into `target` (svg or png) with the library's bounds: at most
+    `draw_graph`'s default max_nodes values, and a layout stopped after `DRAW_TIMEOUT`
+    seconds (the library's `render.TIMEOUT`)."""
     from autograd_lite import GraphvizNotFoundError, draw_graph
     from autograd_lite.atomic import write_atomic
-    from autograd_lite.render import find_dot
+    from autograd_lite.render import LayoutTimeoutError
 
     try:
-        source = draw_graph(root, rankdir=rankdir).source
+        diagram = draw_graph(root, rankdir=rankdir, dpi=dpi)
     except ValueError as e:  # more than max_nodes values
-        raise CLIError(f"cannot draw the graph: {str(e).split('. ')[0]}") from None
-    fmt = target.suffix.lstrip(".").lower()
+        size = str(e).removeprefix("draw_graph: ").split(":")[0]
+        raise CLIError(f"cannot draw the graph: {size}; draw a smaller expression") from None
     try:
-        program = find_dot()
-        done = subprocess.run([program, "-Kdot", f"-T{fmt}"], input=source.encode(),
-                              capture_output=True, timeout=DRAW_TIMEOUT, check=False)
+        data = diagram.pipe(target.suffix.lstrip(".").lower(), timeout=DRAW_TIMEOUT)
     except GraphvizNotFoundError as e:
         raise CLIError(str(e)) from None
-    except subprocess.TimeoutExpired:
+    except LayoutTimeoutError:
         raise CLIError(f"laying out the graph took more than {DRAW_TIMEOUT:g} s; draw a "
                        "smaller expression (fewer uses of each variable)") from None
-    except OSError as e:
-        raise CLIError(f"cannot run {program}: {e.strerror or e}") from None
-    if done.returncode != 0:
-        message = " ".join(done.stderr.decode(errors="replace").split())
-        raise CLIError(f"{Path(program).name} could not draw the graph: {message}")
+    except RuntimeError as e:  # the program failed
+        raise CLIError(" ".join(str(e).removeprefix("draw_graph: ").split())) from None
     try:
-        write_atomic(target, done.stdout)
+        write_atomic(target, data)
     except OSError as e:
         raise CLIError(f"cannot write {target}: {e.strerror or e}") from None
 
@@ -269,7 +261,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     steps = _folder(args.steps, "--steps") if args.steps else None
     result, _ = _differentiate(args.expression, args.values, "draw", steps is not None)
     _notes([result.data])
-    _render(result, target, args.rankdir)
+    _render(result, target, args.rankdir, args.dpi)
     print(f"computation graph written to {target}")
     if steps is not None:
         frames = views.write_steps(result, steps)
@@ -403,8 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
     _expression_arguments(draw)
     draw.add_argument("-o", "--output", required=True, metavar="FILE",
                       help="the picture to write: .svg or .png")
-    draw.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
-                      help="direction of the graph (default: %(default)s)")
+    draw.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default=None,
+                      help="direction of the graph (default: chosen from its shape: left to "
+                      "right unless that is much wider than a page)")
+    draw.add_argument("--dpi", type=_learning_rate, default=None, metavar="N",
+                      help="resolution of a .png (default: Graphviz's 96)")
     draw.add_argument("--steps", metavar="DIR", help="also write the backward pass step by "
                       "step, one numbered SVG per step, into DIR")
     draw.set_defaults(handler=_cmd_draw)
