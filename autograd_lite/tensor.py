@@ -27,7 +27,7 @@ from .opdef import ARGUMENT_ERRORS, named
 from .ops import OPS, Op, index_of
 from .validate import (
     NUMERIC_KINDS,
-    allocating,
+    AllocationError,
     check_dtype,
     check_flag,
     check_label,
@@ -47,11 +47,12 @@ def _to_array(data: Any, dtype: Any, op: str) -> np.ndarray:
     if dtype is not None:
         dtype = check_dtype(dtype, op)
     try:
-        with allocating(op):
-            array = np.array(data)  # no dtype yet: None, strings and objects must not be parsed
+        array = np.array(data)  # no dtype yet: None, strings and objects must not be parsed
     except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"{op}: cannot make a numeric array from {type(data).__name__} "
                         f"({e})") from None
+    except MemoryError as e:  # (a try costs nothing here; a `with allocating` block would)
+        raise AllocationError(f"{op}: not enough memory to copy the data ({e})") from None
     if array.dtype.kind not in _ACCEPTED_KINDS:
         big = array.dtype == object and any(type(v) is int for v in array.reshape(-1)[:1000])
         raise TypeError(f"{op}: expected numbers (bool, int or float), got dtype {array.dtype} "
