@@ -31,7 +31,6 @@ import gc
 import operator
 import os
 import threading
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -114,6 +113,8 @@ def _user_frame() -> str:
     of code that ran the op), then up to two of its callers: an op made inside a library
     built on this one (a layer's forward) also shows the user's line that called it.
     Recorded only in anomaly mode: walking the stack costs microseconds."""
+    import traceback  # here, not at the top: only anomaly mode needs it (2 ms of import)
+
     outside = [f for f in reversed(traceback.extract_stack()) if
                not f.filename.startswith(_PACKAGE)][:3]
     if not outside:
