@@ -154,12 +154,20 @@ def _output(path: str, suffixes: Sequence[str], option: str) -> Path:
             else suffixes[0]
         raise CLIError(f"{option}: the file name must end in {endings}, "
                        f"got {path!r}")
-    folder = target.parent
+    from autograd_lite.atomic import NotARegularFileError, check_writable_target
+
     if target.is_dir():
         raise CLIError(f"{option}: {path} is a folder")
+    try:  # the file a save would replace: through symlinks; devices and FIFOs refused
+        real, _ = check_writable_target(target)
+    except NotARegularFileError as e:
+        raise CLIError(f"{option}: {e.strerror}") from None
+    except OSError as e:
+        raise CLIError(f"{option}: cannot write {path}: {e.strerror or e}") from None
+    folder = real.parent
     if not folder.is_dir():
         raise CLIError(f"{option}: cannot write {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+    if not os.access(folder, os.W_OK) or (real.exists() and not os.access(real, os.W_OK)):
         raise CLIError(f"{option}: cannot write {path}: permission denied")
     return target
 
