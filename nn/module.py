@@ -182,7 +182,7 @@ class Module:
             if not entry.any_real and value.dtype.kind != current.dtype.kind:
                 raise TypeError(f"load_state_dict: {name!r} has dtype {value.dtype}, the "
                                 f"module expects {current.dtype}")
-            arrays[name] = value.astype(current.dtype, copy=True)
+            arrays[name] = _cast(name, value, current.dtype)
         for name, value in arrays.items():
             entries[name].set(value)
 
@@ -239,6 +239,21 @@ class Module:
             else:
                 lines.append(f"{head}{type(module).__name__}({module.extra_repr()})")
         return "\n".join(lines)
+
+
+def _cast(name: str, value: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`value` as `dtype`, refusing finite values that the cast would turn into inf (1e300
+    into float32): a silent inf would only show up later, as nan losses."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = value.astype(dtype, copy=True)
+    if dtype.kind == "f" and value.dtype.kind in "biuf":
+        overflow = np.isinf(converted) & np.isfinite(value)
+        if overflow.any():
+            first = value[overflow].flat[0]
+            raise ValueError(f"load_state_dict: {name!r} holds {first:.6g}, which overflows "
+                             f"{dtype} (largest {np.finfo(dtype).max:.6g}); "
+                             f"{int(overflow.sum())} value(s) would become inf")
+    return converted
 
 
 class ModuleList(Module):
