@@ -27,6 +27,7 @@ from numpy.lib import format as npy
 
 from autograd_lite.atomic import write_atomic
 
+from .checks import check_flag, check_path
 from .module import Module
 
 __all__ = ["save", "load"]
@@ -45,7 +46,8 @@ def save(module: Module, path: str | os.PathLike[str], *,
     """
     if not isinstance(module, Module):
         raise TypeError(f"nn.save: module must be an nn.Module, got {type(module).__name__}")
-    path = _check_path("nn.save", path)
+    path = check_path("nn.save", path)
+    allow_nonfinite = check_flag("nn.save", "allow_nonfinite", allow_nonfinite)
     state = module.state_dict()
     for name, array in state.items():
         array = np.asarray(array)
@@ -75,7 +77,8 @@ def load(module: Module, path: str | os.PathLike[str], *,
     """
     if not isinstance(module, Module):
         raise TypeError(f"nn.load: module must be an nn.Module, got {type(module).__name__}")
-    path = _check_path("nn.load", path)
+    path = check_path("nn.load", path)
+    allow_nonfinite = check_flag("nn.load", "allow_nonfinite", allow_nonfinite)
     state = _read(path, {name: a.shape for name, a in module.state_dict().items()})
     if not allow_nonfinite:
         for name, array in state.items():
@@ -84,17 +87,6 @@ def load(module: Module, path: str | os.PathLike[str], *,
                                  "diverged?); pass allow_nonfinite=True to load it anyway")
     module.load_state_dict(state)
     return module
-
-
-def _check_path(owner: str, path: object) -> Path:
-    """The one path check of this module: a str or os.PathLike, not empty."""
-    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{owner}: path must be a str or os.PathLike, got "
-                        f"{type(path).__name__}")
-    text = os.fspath(path)
-    if not isinstance(text, str) or not text or "\0" in text:
-        raise ValueError(f"{owner}: path must be a non-empty file name, got {text!r}")
-    return Path(text)
 
 
 class _Invalid(ValueError):
