@@ -98,7 +98,7 @@ def check_labels(owner: str, labels: Any, num_classes: int | None = None,
     """
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
-        example = f" (e.g. {labels.flat[0]!r})" if labels.size else ""
+        example = f" (e.g. {labels.flat[0].item()!r})" if labels.size else ""
         raise ValueError(f"{owner}: {where} must be integer class labels, got dtype "
                          f"{labels.dtype}{example}")
     limit = MAX_CLASSES if num_classes is None else num_classes
