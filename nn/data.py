@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import struct
 import zlib
 from collections.abc import Iterator
@@ -27,7 +28,15 @@ from autograd_lite import Tensor
 from autograd_lite.rng import resolve_rng
 from autograd_lite.tensor import as_tensor
 
-from .checks import MAX_CLASSES, check_count, check_flag, check_labels, check_path, check_real
+from .checks import (
+    MAX_CLASSES,
+    check_count,
+    check_flag,
+    check_labels,
+    check_path,
+    check_real,
+    check_rng,
+)
 
 __all__ = [
     "DataLoader",
@@ -135,10 +144,13 @@ class DataLoader:
         batch_size = check_count("DataLoader", "batch_size", batch_size, 1)
         shuffle = check_flag("DataLoader", "shuffle", shuffle)
         drop_last = check_flag("DataLoader", "drop_last", drop_last)
-        if rng is not None:
-            resolve_rng(rng)  # type check now rather than at the first epoch
+        rng = check_rng("DataLoader", rng)  # now rather than at the first epoch
         if dtype is not None:
-            dtype = np.dtype(dtype)
+            try:
+                dtype = np.dtype(dtype)
+            except (TypeError, ValueError):
+                raise TypeError(f"DataLoader: dtype must be a floating dtype such as "
+                                f"np.float32, got {dtype!r}"[:200]) from None
             if dtype.kind != "f":
                 raise ValueError(f"DataLoader: dtype must be a floating dtype, got {dtype}")
         self.dataset = dataset
@@ -227,6 +239,11 @@ class DataLoader:
 _TRUTH_TABLE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 
 
+# The toy datasets are for demonstrations: ten million points (160 MB) is far beyond that,
+# and a larger n is a typo (or 2**40) that would take the machine's memory.
+MAX_TOY_SAMPLES = 10_000_000
+
+
 def xor() -> tuple[np.ndarray, np.ndarray]:
     """The XOR truth table: X float32 `(4, 2)` = 00, 01, 10, 11 and y int64 `(4,)` = 0 1 1 0."""
     return _TRUTH_TABLE_X.copy(), np.array([0, 1, 1, 0], dtype=np.int64)
@@ -253,9 +270,9 @@ def moons(n: int = 100, noise: float = 0.1, rng: np.random.Generator | None = No
     are shuffled (if `shuffle`), then gaussian noise of standard deviation `noise` is added to
     both coordinates. Returns X float32 `(n, 2)` and y int64 `(n,)`.
     """
-    n = check_count("moons", "n", n, 1)
+    n = check_count("moons", "n", n, 1, MAX_TOY_SAMPLES)
     noise = check_real("moons", "noise", noise, low=0)
-    gen = resolve_rng(rng)
+    gen = resolve_rng(check_rng("moons", rng))
     n_out, n_in = n // 2, n - n // 2
     t_out, t_in = np.linspace(0.0, np.pi, n_out), np.linspace(0.0, np.pi, n_in)
     X = np.concatenate([
@@ -281,10 +298,10 @@ def spirals(n: int = 100, classes: int = 3, noise: float = 0.2,
     angle is `t = 4c + 4r + noise * N(0, 1)`; the point is `(r sin t, r cos t)`. Shuffled if
     `shuffle`. Returns X float32 `(n, 2)` and y int64 `(n,)` with labels `0 .. classes-1`.
     """
-    classes = check_count("spirals", "classes", classes, 1)
-    n = check_count("spirals", "n", n, classes)
+    classes = check_count("spirals", "classes", classes, 1, MAX_TOY_SAMPLES)
+    n = check_count("spirals", "n", n, classes, MAX_TOY_SAMPLES)
     noise = check_real("spirals", "noise", noise, low=0)
-    gen = resolve_rng(rng)
+    gen = resolve_rng(check_rng("spirals", rng))
     counts = [n // classes + (c < n % classes) for c in range(classes)]
     r = np.concatenate([np.linspace(0.0, 1.0, m) for m in counts])
     y = np.repeat(np.arange(classes, dtype=np.int64), counts)
@@ -336,6 +353,8 @@ def load_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_IDX_BYTES) ->
     """
     name = os.fspath(check_path("load_idx", path))
     max_bytes = check_count("load_idx", "max_bytes", max_bytes, 0)
+    if not stat.S_ISREG(os.stat(name).st_mode):  # a FIFO would block, a device never end
+        raise ValueError(f"load_idx: {name} is not a regular file")
     with open(name, "rb") as f:
         first = f.read(2)
         if not first:

@@ -25,7 +25,7 @@ from typing import IO
 import numpy as np
 from numpy.lib import format as npy
 
-from autograd_lite.atomic import write_atomic
+from autograd_lite.atomic import NotARegularFileError, write_atomic
 
 from .checks import check_flag, check_path
 from .module import Module
@@ -60,7 +60,10 @@ def save(module: Module, path: str | os.PathLike[str], *,
                              "(pass allow_nonfinite=True to save it anyway)")
     buffer = io.BytesIO()
     np.savez(buffer, **state)  # into memory first: numpy adds no ".npz" suffix to a buffer
-    return write_atomic(path, buffer.getvalue())
+    try:
+        return write_atomic(path, buffer.getvalue())
+    except NotARegularFileError as e:  # a ValueError too: say who refused
+        raise NotARegularFileError(e.errno, f"nn.save: {e.strerror}", e.filename) from None
 
 
 def load(module: Module, path: str | os.PathLike[str], *,

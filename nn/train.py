@@ -25,7 +25,7 @@ from tqdm.std import tqdm
 
 from autograd_lite import Tensor, no_grad
 
-from .checks import check_count, check_flag
+from .checks import check_choice, check_count, check_flag
 from .layers import Sigmoid
 from .losses import BCELoss, binary_cross_entropy
 from .module import Module
@@ -282,12 +282,9 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Any, tr
     if on_epoch_end is not None and not callable(on_epoch_end):
         raise TypeError(f"fit: on_epoch_end must be callable or None, got "
                         f"{type(on_epoch_end).__name__}")
-    if on_nonfinite not in ON_NONFINITE:
-        raise ValueError(f"fit: on_nonfinite must be one of {ON_NONFINITE}, got "
-                         f"{on_nonfinite!r}")
+    check_choice("fit", "on_nonfinite", on_nonfinite, ON_NONFINITE)
     keys = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr")
-    if monitor not in keys[:4]:
-        raise ValueError(f"fit: monitor must be one of {keys[:4]}, got {monitor!r}")
+    check_choice("fit", "monitor", monitor, keys[:4])
     if monitor.startswith("val") and val_data is None and (patience or _is_plateau(scheduler)):
         raise ValueError(f"fit: monitoring {monitor!r} needs val_data")
     mode, bar_class = _resolve_verbose(verbose, progress)
@@ -458,9 +455,9 @@ def _restored_line(history: History, monitor: str, patience: int | None, reason:
 
 def _resolve_verbose(verbose: Any, progress: bool | None) -> tuple[str, Any]:
     """The mode ("bar", "epoch" or "silent") and, for "bar", the tqdm class to draw it with."""
-    if verbose not in VERBOSE:
-        raise ValueError(f"fit: verbose must be one of {VERBOSE}, got {verbose!r}")
+    check_choice("fit", "verbose", verbose, VERBOSE)
     if progress is not None:
+        progress = check_flag("fit", "progress", progress)
         if verbose != "auto":
             raise ValueError("fit: give verbose or progress (the older switch), not both")
         verbose = "bar" if progress else "silent"

@@ -106,6 +106,9 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, State] = {}
         self.param_groups: list[dict[str, Any]] = []
+        if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors "
+                            f"or dicts, got {type(params).__name__}")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")

@@ -18,10 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import check_count, check_real
+from ..checks import check_choice, check_count, check_real
 from . import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+
+
+class ResumeError(KeyError, ValueError):
+    """A schedule resumed (last_epoch >= 0) on groups without 'initial_lr': a KeyError as in
+    PyTorch, and a ValueError like every other bad argument here."""
 
 
 class LRScheduler:
@@ -42,8 +47,9 @@ class LRScheduler:
                 group.setdefault("initial_lr", group["lr"])
         for i, group in enumerate(groups):
             if "initial_lr" not in group:
-                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                               "when resuming a scheduler with last_epoch >= 0")
+                raise ResumeError(f"{type(self).__name__}: param 'initial_lr' is not specified "
+                                  f"in param_groups[{i}] when resuming a scheduler with "
+                                  "last_epoch >= 0")
         self.base_lrs: list[float] = [group["initial_lr"] for group in groups]
         self.last_epoch = last_epoch + 1  # the initial step: counts an epoch, keeps the lrs
         self._last_lr = [group["lr"] for group in groups]
@@ -158,12 +164,8 @@ class ReduceLROnPlateau(LRScheduler):
         cooldown = check_count(owner, "cooldown", cooldown, 0)
         check_real(owner, "threshold", threshold, low=0)
         check_real(owner, "eps", eps, low=0)
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: invalid mode={mode!r} (expected 'min' or "
-                             "'max')")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: invalid threshold_mode={threshold_mode!r} "
-                             "(expected 'rel' or 'abs')")
+        check_choice(owner, "mode", mode, ("min", "max"))
+        check_choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
         n_groups = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n_groups:
