@@ -305,13 +305,14 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Any, tr
         loss.backward()
         optimizer.step()
 
-    def restore(reason: str) -> None:
+    def restore(reason: str, during: int) -> None:
         if best_state is None:
             return
         model.load_state_dict(best_state)
         history["restored"] = True
         if mode != "silent":
-            print(_restored_line(history, monitor, patience, reason, epochs), flush=True)
+            print(_restored_line(history, monitor, patience, reason, during, epochs),
+                  flush=True)
 
     train_batches = _batches(train_data, "train_data")
     val_batches = _batches(val_data, "val_data") if val_data is not None else None
@@ -363,17 +364,17 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Any, tr
         error = _nonfinite_error(e, epoch, phase, optimizer)
         if on_nonfinite == "stop" and mode != "silent":
             print(f"stopped: {error}", flush=True)
-        restore("nonfinite")
+        restore("nonfinite", epoch)
         if on_nonfinite == "raise":
             error.history = history
             raise error from None
         return history
     except KeyboardInterrupt as e:
         history["stopped"] = "interrupted"
-        restore("interrupted")
+        restore("interrupted", epoch)
         e.history = history  # type: ignore[attr-defined]
         raise
-    restore("early" if history["stopped"] == "early" else "end")
+    restore("early" if history["stopped"] == "early" else "end", epoch)
     return history
 
 
@@ -437,7 +438,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _restored_line(history: History, monitor: str, patience: int | None, reason: str,
-                   epochs: int) -> str:
+                   during: int, epochs: int) -> str:
+    """The line announcing restored weights; `during` is the (0-based) epoch that ran."""
     best = history["best_epoch"]
     value = history[monitor][best]
     shown = f"{value:.1%}" if monitor.endswith("accuracy") else f"{value:.4f}"
@@ -447,9 +449,9 @@ def _restored_line(history: History, monitor: str, patience: int | None, reason:
         return (f"early stopping after epoch {ran}/{epochs}: {monitor} has not improved for "
                 f"{_plural(patience or 0, 'epoch')}; {restored}")
     if reason == "interrupted":
-        return f"interrupted during epoch {ran + 1}/{epochs}; {restored}"
+        return f"interrupted during epoch {during + 1}/{epochs}; {restored}"
     if reason == "nonfinite":
-        return f"the loss became non-finite in epoch {ran + 1}/{epochs}; {restored}"
+        return f"the loss became non-finite in epoch {during + 1}/{epochs}; {restored}"
     return restored
 
 

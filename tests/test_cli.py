@@ -482,3 +482,27 @@ def test_save_and_draw_refuse_a_fifo_and_write_through_a_symlink(tmp_path, monke
     assert main(["draw", "x", "x=1", "-o", "g.svg"]) == 0
     assert Path("g.svg").is_symlink() and "<svg" in Path("real/g.svg").read_text()
     assert stat.S_IMODE(os.stat("real/g.svg").st_mode) == 0o600
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_during_train_exits_130_with_one_line_and_saves_nothing(tmp_path):
+    import signal
+    import threading
+
+    process = subprocess.Popen([sys.executable, "-m", "autograd_lite", "train", "--data",
+                                "spirals", "--epochs", "100000", "--hidden", "8", "--save",
+                                "m.npz", "--no-progress"], cwd=tmp_path, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    killer = threading.Timer(120, process.kill)  # never hang the suite if no line comes
+    killer.start()
+    try:
+        for line in process.stdout:
+            if line.split()[:2] == ["epoch", "2/100000"]:  # the number is right-aligned
+                break
+        process.send_signal(signal.SIGINT)
+    finally:
+        killer.cancel()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == ["autograd-lite: interrupted"]
+    assert list(tmp_path.iterdir()) == []
