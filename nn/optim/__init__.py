@@ -429,7 +429,8 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False) -> None:
-        betas = tuple(betas) if isinstance(betas, (tuple, list)) else betas  # checked later
+        if isinstance(betas, (tuple, list, np.ndarray)):  # anything else: _check says so
+            betas = tuple(betas)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize,
