@@ -506,3 +506,41 @@ def test_ctrl_c_during_train_exits_130_with_one_line_and_saves_nothing(tmp_path)
     assert process.returncode == 130, err
     assert err.strip().splitlines() == ["autograd-lite: interrupted"]
     assert list(tmp_path.iterdir()) == []
+
+
+CLI_TOKENS = ["train", "demo", "tour", "grad", "draw", "--data", "--hidden", "--lr",
+              "--epochs", "--batch-size", "--val-split", "--seed", "--save", "--plot",
+              "--log-every", "--optimizer", "--activation", "--out", "-o", "--rankdir", "--",
+              "-x", "x", "x=1", "x=nan", "1e30", "-1", "0", "0.5", "nan", "inf", "1e400",
+              "64,32", ",", "4096," * 40, "m.npz", "c.png", "/dev/null", "", " ", "é",
+              "\x00", "99999999999999999999999", "sgd", "relu", "moons", "xor", "LR"]
+
+
+def test_the_argument_parser_answers_any_argv_with_a_result_or_one_line(monkeypatch, tmp_path,
+                                                                        capsys):
+    """Random argument lists: the handlers are replaced (no training runs), so this checks
+    parsing and the argument types: status 0, or 2 with one `autograd-lite: error:` line -
+    never a traceback."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    for name in ("_cmd_train", "_cmd_demo", "_cmd_tour", "_cmd_grad", "_cmd_draw"):
+        monkeypatch.setattr(cli, name, lambda args: 0)
+    monkeypatch.chdir(tmp_path)
+
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(argv=st.lists(st.sampled_from(CLI_TOKENS), max_size=6))
+    def check(argv):
+        capsys.readouterr()
+        try:
+            status = main(argv)
+        except SystemExit as e:  # --help / --version print and exit 0
+            status = e.code
+        err = capsys.readouterr().err
+        assert status in (0, 2), (argv, err)
+        if status == 2 and "usage:" not in err:  # no command: the help, as documented
+            lines = err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("autograd-lite: error: "), err
+
+    check()
