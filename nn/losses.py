@@ -526,7 +526,7 @@ class _Loss(Module):
         if value is None:
             object.__setattr__(self, name, None)
         else:
-            self.register_buffer(name, _target_array(value))
+            self.register_buffer(name, _target_array(value, type(self).__name__, name))
 
 
 class MSELoss(_Loss):
@@ -548,7 +548,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
-        self.beta = float(beta)
+        self.beta = check_real(type(self).__name__, "beta", beta, low=0)
 
     def forward(self, input: Any, target: Any) -> Loss:
         return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -562,7 +562,10 @@ class CrossEntropyLoss(_Loss):
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
         self._buffer("weight", weight)
-        self.ignore_index, self.label_smoothing = int(ignore_index), float(label_smoothing)
+        owner = type(self).__name__
+        self.ignore_index = check_count(owner, "ignore_index", ignore_index, None)
+        self.label_smoothing = check_real(owner, "label_smoothing", label_smoothing, low=0,
+                                          high=1)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
@@ -577,7 +580,7 @@ class NLLLoss(_Loss):
                  reduction: str = "mean") -> None:
         super().__init__(reduction)
         self._buffer("weight", weight)
-        self.ignore_index = int(ignore_index)
+        self.ignore_index = check_count(type(self).__name__, "ignore_index", ignore_index, None)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,

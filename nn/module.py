@@ -30,7 +30,11 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, dtype: Any = np.float32, label: str = "") -> None:
-        super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+        try:
+            super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+        except (TypeError, ValueError) as e:  # the engine's message, naming the class
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"Parameter: {e}") from None
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -261,6 +265,9 @@ class ModuleList(Module):
 
     def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
+        if not hasattr(modules, "__iter__") or isinstance(modules, (str, bytes)):
+            raise TypeError(f"{type(self).__name__}: modules must be an iterable of Modules, "
+                            f"got {type(modules).__name__}")
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(f"{type(self).__name__}: argument {i} is a "

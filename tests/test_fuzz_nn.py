@@ -199,6 +199,28 @@ CASES: list[tuple[tuple[str, ...], Callable[..., Any], Callable[[], dict[str, An
      lambda: dict(tensor=Tensor(np.zeros((3, 2)))), ("tensor", "a", "mode", "nonlinearity")),
     (("calculate_gain",), init.calculate_gain, lambda: dict(nonlinearity="relu"),
      ("nonlinearity", "param")),
+    (("Neuron",), nn.Neuron, lambda: dict(nin=2), ("nin", "nonlin", "rng")),
+    (("Layer", "Neuron"), nn.Layer, lambda: dict(nin=2, nout=3), ("nin", "nout")),
+    (("MLP", "Layer", "Neuron"), nn.MLP, lambda: dict(nin=2, nouts=[3, 1]),
+     ("nin", "nouts", "rng", "nonlin")),
+    (("Perceptron",), nn.Perceptron, lambda: dict(n_inputs=2), ("n_inputs", "rng")),
+    (("Adaline",), nn.Adaline, lambda: dict(n_inputs=2), ("n_inputs", "rng")),
+    (("Perceptron",), lambda **kw: nn.Perceptron(2).fit(**kw),  # a huge epochs is valid
+     lambda: dict(X=X, y=Y, epochs=1), ("X", "y", "lr")),
+    (("Adaline",), lambda **kw: nn.Adaline(2).fit(**kw),
+     lambda: dict(X=X, y=Y, epochs=1), ("X", "y", "lr")),
+    (("Parameter",), nn.Parameter, lambda: dict(data=np.zeros(2)), ("data", "dtype", "label")),
+    (("ModuleList",), nn.ModuleList, lambda: dict(modules=[nn.ReLU()]), ("modules",)),
+    (("CrossEntropyLoss",), nn.CrossEntropyLoss, dict,
+     ("weight", "ignore_index", "reduction", "label_smoothing")),
+    (("MSELoss",), nn.MSELoss, dict, ("reduction",)),
+    (("SmoothL1Loss",), nn.SmoothL1Loss, dict, ("reduction", "beta")),
+    (("BCEWithLogitsLoss",), nn.BCEWithLogitsLoss, dict, ("weight", "reduction",
+                                                          "pos_weight")),
+    (("hinge_loss",), nn.hinge_loss,
+     lambda: dict(scores=Tensor(np.zeros(4)), y_pm1=np.array([1.0, -1, 1, -1])),
+     ("scores", "y_pm1", "reduction")),
+    (("l2_penalty",), nn.l2_penalty, lambda: dict(params=params()), ("params",)),
 ]
 
 SLOTS = [pytest.param(owners, fn, args, slot, id=f"{owners[0]}-{slot}")
