@@ -239,9 +239,9 @@ class DataLoader:
 _TRUTH_TABLE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 
 
-# The toy datasets are for demonstrations: ten million points (160 MB) is far beyond that,
+# The toy datasets are for demonstrations: a million points (16 MB) is far beyond that,
 # and a larger n is a typo (or 2**40) that would take the machine's memory.
-MAX_TOY_SAMPLES = 10_000_000
+MAX_TOY_SAMPLES = 1_000_000
 
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
