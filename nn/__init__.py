@@ -10,7 +10,8 @@ im2col for convolutions, the fused softmax cross-entropy).
     functional  PyTorch's functional names: `import nn.functional as F`
     optim       SGD, Adagrad, RMSprop, Adam, AdamW, lr_scheduler
     init        xavier_*, kaiming_*, normal_, zeros_   data  DataLoader, datasets, load_idx
-    train       fit, evaluate                    serialize  save, load
+    train       fit, evaluate, NonFiniteLossError serialize  save, load
+    checks      the argument checks (counts, reals, flags, paths, labels)
 """
 
 from . import data, functional, init, optim
@@ -49,7 +50,7 @@ from .losses import (
 from .module import Module, ModuleList, Parameter, Sequential
 from .scalar import MLP, Layer, Neuron
 from .serialize import load, save
-from .train import evaluate, fit
+from .train import NonFiniteLossError, evaluate, fit
 
 __all__ = [
     "Module", "ModuleList", "Parameter", "Sequential",
@@ -63,5 +64,5 @@ __all__ = [
     "BCEWithLogitsLoss",
     "Perceptron", "Adaline",
     "functional", "optim", "init", "data",
-    "fit", "evaluate", "save", "load",
+    "fit", "evaluate", "NonFiniteLossError", "save", "load",
 ]

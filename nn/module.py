@@ -34,7 +34,11 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, dtype: Any = np.float32, label: str = "") -> None:
-        super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+        try:
+            super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+        except (TypeError, ValueError) as e:  # the engine's message, naming the class
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"Parameter: {e}") from None
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -186,7 +190,7 @@ class Module:
             if not entry.any_real and value.dtype.kind != current.dtype.kind:
                 raise TypeError(f"load_state_dict: {name!r} has dtype {value.dtype}, the "
                                 f"module expects {current.dtype}")
-            arrays[name] = value.astype(current.dtype, copy=True)
+            arrays[name] = _cast(name, value, current.dtype)
         for name, value in arrays.items():
             entries[name].set(value)
 
@@ -287,12 +291,29 @@ def _note_span(out: Any, first: int, module: Module) -> None:
             out._spans = getattr(out, "_spans", ()) + (span,)
         _noted_seq, _noted_end = seq, last
 
+def _cast(name: str, value: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`value` as `dtype`, refusing finite values that the cast would turn into inf (1e300
+    into float32): a silent inf would only show up later, as nan losses."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = value.astype(dtype, copy=True)
+    if dtype.kind == "f" and value.dtype.kind in "biuf":
+        overflow = np.isinf(converted) & np.isfinite(value)
+        if overflow.any():
+            first = value[overflow].flat[0]
+            raise ValueError(f"load_state_dict: {name!r} holds {first:.6g}, which overflows "
+                             f"{dtype} (largest {np.finfo(dtype).max:.6g}); "
+                             f"{int(overflow.sum())} value(s) would become inf")
+    return converted
+
 
 class ModuleList(Module):
     """Modules held in order and registered as "0", "1", ... (PyTorch's ModuleList)."""
 
     def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
+        if not hasattr(modules, "__iter__") or isinstance(modules, (str, bytes)):
+            raise TypeError(f"{type(self).__name__}: modules must be an iterable of Modules, "
+                            f"got {type(modules).__name__}")
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(f"{type(self).__name__}: argument {i} is a "
