@@ -291,6 +291,7 @@ def _note_span(out: Any, first: int, module: Module) -> None:
             out._spans = getattr(out, "_spans", ()) + (span,)
         _noted_seq, _noted_end = seq, last
 
+
 def _cast(name: str, value: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """`value` as `dtype`, refusing finite values that the cast would turn into inf (1e300
     into float32): a silent inf would only show up later, as nan losses."""
