@@ -1,5 +1,5 @@
-"""Tensor layers with PyTorch's signatures and weight layouts: `Linear`, the activations,
-`Dropout`, `BatchNorm1d` and `Flatten`.
+"""Tensor layers with PyTorch's signatures and weight layouts: `Linear`, `Embedding`, the
+activations (`GELU` among them), `Dropout`, `BatchNorm1d` and `Flatten`.
 
 Every forward is a composition of Tensor ops, so the engine's chain rule gives the backward
 pass; no layer has a hand-written gradient. Inputs may be Tensors or numpy arrays.
@@ -20,7 +20,9 @@ from .module import Module, Parameter
 
 __all__ = [
     "Linear",
+    "Embedding",
     "ReLU",
+    "GELU",
     "Tanh",
     "Sigmoid",
     "LeakyReLU",
@@ -81,6 +83,46 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+# --- Embedding --------------------------------------------------------------------------------
+
+class Embedding(Module):
+    """A lookup table: row k of `weight` is the vector of token k.
+
+    Shapes: integer indices (*) → (*, embedding_dim); `weight` is (num_embeddings,
+    embedding_dim), drawn from N(0, 1) (PyTorch's default). y[..., :] = W[idx[...], :], so
+
+        W̄[k] = Σ_{positions p with idx[p] = k} ḡ[p]
+
+    (a row used twice gets two gradients, added; a row not used gets zeros). That is the
+    engine's indexing op (`getitem`, whose adjoint scatters with accumulation), not a rule of
+    its own. Indices must be integers in [0, num_embeddings); negative indices are refused
+    (PyTorch refuses them too, rather than counting from the end as numpy would).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        self.num_embeddings = _positive_int(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = _positive_int(embedding_dim, "embedding_dim", "Embedding")
+        self.weight = Parameter(resolve_rng(rng).standard_normal(
+            (self.num_embeddings, self.embedding_dim)))
+
+    def forward(self, indices: Any) -> Tensor:
+        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"Embedding: indices must be integers (a token id per position), "
+                            f"got dtype {idx.dtype} with shape {idx.shape}; convert with "
+                            ".astype(np.int64)")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
+            raise ValueError(f"Embedding: indices must lie in [0, {self.num_embeddings}) for a "
+                             f"table of shape {self.weight.shape}, got values from {idx.min()} "
+                             f"to {idx.max()} (indices shape {idx.shape})")
+        return self.weight[idx]
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
 # --- activations ------------------------------------------------------------------------------
 
 class ReLU(Module):
@@ -95,6 +137,24 @@ class Tanh(Module):
 
     def forward(self, x: Any) -> Tensor:
         return _tensor(x).tanh()
+
+
+class GELU(Module):
+    """gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal CDF; with
+    `approximate='tanh'`, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's two forms). The
+    op table's `gelu` (one declaration, its derivative beside it). Any shape, kept."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return _tensor(x).gelu(self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 class Sigmoid(Module):
