@@ -1,0 +1,125 @@
+"""Causal self-attention and the transformer block built on it, in nanoGPT's layout.
+
+    CausalSelfAttention(n_embd, n_head, block_size, dropout=0.0, bias=True)
+    Block(n_embd, n_head, block_size, dropout=0.0, bias=True)
+
+The weight layout is nanoGPT's (Karpathy, `model.py`): one `c_attn = Linear(n_embd,
+3·n_embd)` computes queries, keys and values together (its output's last axis is q, then k,
+then v, each split into `n_head` heads of n_embd/n_head), and `c_proj = Linear(n_embd,
+n_embd)` mixes the heads' outputs. A state dict of nanoGPT's `CausalSelfAttention` therefore
+loads here name for name (`c_attn.weight`, `c_attn.bias`, `c_proj.weight`, `c_proj.bias`;
+nanoGPT's non-flash `bias` mask buffer is not state here: the mask is rebuilt from
+`block_size`). `torch.nn.MultiheadAttention` holds the same q/k/v weights as `in_proj_weight`
+(3·n_embd, n_embd) and `out_proj`: copy `c_attn.weight` there to compare.
+
+Everything is composed of Tensor ops (matmul, `masked_fill`, `softmax`, dropout), so the
+engine gives the backward pass and `draw_graph` shows each step.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor
+
+from .layers import GELU, Dropout, Linear, _positive_int
+from .module import Module
+from .norm import LayerNorm
+
+__all__ = ["CausalSelfAttention", "Block"]
+
+
+class CausalSelfAttention(Module):
+    """Multi-head self-attention where position t attends only to positions ≤ t.
+
+    Input x (B, T, C) with C = n_embd and T ≤ block_size; output (B, T, C). Per head h
+    (head size d = C / n_head), with q, k, v the head's slices of `c_attn(x)`:
+
+        A_h = softmax(q kᵀ / √d + M),   M[t, s] = 0 if s ≤ t else −∞      (B, T, T)
+        y_h = dropout(A_h) v                                             (B, T, d)
+        y   = dropout(c_proj(concat_h y_h))                              (B, T, C)
+
+    `dropout` is applied to the attention weights and to the output (nanoGPT's
+    `attn_dropout` and `resid_dropout`). After each forward, `last_attention` holds the
+    attention weights as a numpy array (B, n_head, T, T), for drawing attention maps.
+    """
+
+    def __init__(self, n_embd: int, n_head: int, block_size: int, dropout: float = 0.0,
+                 bias: bool = True) -> None:
+        super().__init__()
+        who = "CausalSelfAttention"
+        self.n_embd = _positive_int(n_embd, "n_embd", who)
+        self.n_head = _positive_int(n_head, "n_head", who)
+        self.block_size = _positive_int(block_size, "block_size", who)
+        if self.block_size == 0:
+            raise ValueError(f"{who}: block_size must be at least 1, got {block_size}")
+        if self.n_head == 0 or self.n_embd % self.n_head:
+            raise ValueError(f"{who}: n_embd={n_embd} must be a multiple of n_head={n_head} "
+                             "(each head gets n_embd / n_head features)")
+        self.c_attn = Linear(self.n_embd, 3 * self.n_embd, bias=bias)
+        self.c_proj = Linear(self.n_embd, self.n_embd, bias=bias)
+        self.attn_dropout = Dropout(dropout)
+        self.resid_dropout = Dropout(dropout)
+        # not a buffer (not state): True above the diagonal, where s > t is masked out
+        object.__setattr__(self, "_future", np.triu(np.ones((self.block_size,) * 2, bool), 1))
+        self.last_attention: np.ndarray | None = None
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim != 3 or x.shape[2] != self.n_embd or x.shape[1] > self.block_size:
+            raise ValueError(f"CausalSelfAttention: expected input (B, T, {self.n_embd}) with "
+                             f"T <= block_size={self.block_size}, got shape {x.shape}")
+        b, t, c = x.shape
+        nh, d = self.n_head, c // self.n_head
+        # (B, T, 3C) → (3, B, nh, T, d): q, k, v, each split into heads
+        qkv = self.c_attn(x).reshape(b, t, 3, nh, d).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        scores = (q @ k.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(d))  # (B, nh, T, T)
+        weights = scores.masked_fill(self._future[:t, :t], -math.inf).softmax(axis=-1)
+        self.last_attention = weights.data.copy()
+        y = self.attn_dropout(weights) @ v  # (B, nh, T, d)
+        y = y.transpose(0, 2, 1, 3).reshape(b, t, c)  # heads side by side again
+        return self.resid_dropout(self.c_proj(y))
+
+    def extra_repr(self) -> str:
+        return f"n_embd={self.n_embd}, n_head={self.n_head}, block_size={self.block_size}"
+
+
+class Block(Module):
+    """A pre-norm transformer block (GPT-2, nanoGPT):
+
+        x ← x + attn(ln_1(x)),   x ← x + mlp(ln_2(x)),   mlp = c_proj(gelu(c_fc(·)))
+
+    with `c_fc = Linear(C, 4C)`, `c_proj = Linear(4C, C)` and dropout after the MLP; shapes
+    (B, T, C) → (B, T, C). Parameter names follow nanoGPT (`ln_1`, `attn`, `ln_2`,
+    `mlp.c_fc`, `mlp.c_proj`).
+    """
+
+    def __init__(self, n_embd: int, n_head: int, block_size: int, dropout: float = 0.0,
+                 bias: bool = True) -> None:
+        super().__init__()
+        self.ln_1 = LayerNorm(n_embd, bias=bias)
+        self.attn = CausalSelfAttention(n_embd, n_head, block_size, dropout, bias)
+        self.ln_2 = LayerNorm(n_embd, bias=bias)
+        self.mlp = _MLP(n_embd, dropout, bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class _MLP(Module):
+    """nanoGPT's feed-forward part of a block: C → 4C → GELU → C → dropout."""
+
+    def __init__(self, n_embd: int, dropout: float, bias: bool) -> None:
+        super().__init__()
+        self.c_fc = Linear(n_embd, 4 * n_embd, bias=bias)
+        self.gelu = GELU()
+        self.c_proj = Linear(4 * n_embd, n_embd, bias=bias)
+        self.dropout = Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
