@@ -11,14 +11,19 @@ im2col for convolutions, the fused softmax cross-entropy).
     optim       SGD, Adagrad, RMSprop, Adam, AdamW, lr_scheduler
     init        xavier_*, kaiming_*, normal_, zeros_   data  DataLoader, datasets, load_idx
     train       fit, evaluate                    serialize  save, load
+    norm        LayerNorm                        attention  CausalSelfAttention, Block
+    text        CharDataset, words, vocabularies utils      clip_grad_norm_
 """
 
-from . import data, functional, init, optim
+from . import data, functional, init, optim, text, utils
+from .attention import Block, CausalSelfAttention
 from .classic import Adaline, Perceptron
 from .conv import Conv2d, MaxPool2d
 from .layers import (
+    GELU,
     BatchNorm1d,
     Dropout,
+    Embedding,
     Flatten,
     LeakyReLU,
     Linear,
@@ -46,15 +51,17 @@ from .losses import (
     nll_loss,
     smooth_l1_loss,
 )
-from .module import Module, ModuleList, Parameter, Sequential
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .norm import LayerNorm
 from .scalar import MLP, Layer, Neuron
 from .serialize import load, save
 from .train import evaluate, fit
 
 __all__ = [
-    "Module", "ModuleList", "Parameter", "Sequential",
+    "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
     "Neuron", "Layer", "MLP",
     "Linear", "Conv2d", "MaxPool2d", "Flatten", "Dropout", "BatchNorm1d",
+    "Embedding", "LayerNorm", "GELU", "CausalSelfAttention", "Block",
     "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softmax",
     "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss", "l1_penalty",
@@ -62,6 +69,6 @@ __all__ = [
     "MSELoss", "L1Loss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss",
     "Perceptron", "Adaline",
-    "functional", "optim", "init", "data",
+    "functional", "optim", "init", "data", "text", "utils",
     "fit", "evaluate", "save", "load",
 ]
