@@ -12,9 +12,10 @@
 Word list: `load_words()` reads `/usr/share/dict/american-english` (Debian's `wamerican`
 package, SCOWL word lists by Kevin Atkinson, a permissive MIT-like licence) when it exists,
 keeping the words made only of lowercase letters a–z (no proper nouns, no possessives), and
-otherwise `BUILTIN_WORDS`, a few hundred common English words written for this module, so the
-tests and notebooks run anywhere. `source(words)` tells which one you got. The environment
-variable `AUTOGRAD_LITE_WORDS` overrides the system list: a file's path, or `builtin`.
+otherwise `BUILTIN_WORDS`, 4,000 words sampled from that same list and shipped in
+`nn/_words.py` (with SCOWL's notice), so the tests and notebooks run anywhere.
+`source(words)` tells which one you got. The environment variable `AUTOGRAD_LITE_WORDS`
+overrides the system list: a file's path, or `builtin`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import _words
+
 __all__ = ["SYSTEM_WORDS", "BUILTIN_WORDS", "IGNORE_INDEX", "load_words", "source", "split_words",
            "Vocabulary", "context_windows", "sequences"]
 
@@ -32,61 +35,7 @@ SYSTEM_WORDS = "/usr/share/dict/american-english"
 IGNORE_INDEX = -1  # makemore's padding target; pass it as cross_entropy's ignore_index
 _WORD = re.compile(r"[a-z]+")
 
-BUILTIN_WORDS: tuple[str, ...] = tuple("""
-able about above accept across act add afraid after again age ago agree air all allow
-almost alone along already also always among amount and anger angle animal answer any
-apple area argue arm army around arrive art ask atom aunt away baby back bad bag ball band
-bank bar base basket bat bath bear beat beauty bed bee before began begin behind bell below
-best better between big bird birth bit bite black blade blood blow blue board boat body bone
-book born both bottle bottom bought box boy branch brave bread break bright bring broad
-brother brown brush build burn busy butter buy cabin cake call calm came camp can candle
-cap captain car card care carry case cat catch cattle cause cell cent center chain chair
-chance change charge chart check cheese chick chief child choose church circle city claim
-class clean clear climb clock close cloth cloud coast coat cold color column come common
-copy corn corner cost cotton could count country course cover cow crash cream crop cross
-crowd cry current cut dance danger dark day dead deal dear death decide deep desert design
-desk detail dinner direct dirty dish divide doctor dog dollar done door double down draw
-dream dress drink drive drop dry duck during dust duty each eager ear early earth east easy
-eat edge effect egg eight either element else end enemy energy engine enough enter equal
-even event ever every exact except expect eye face fact fair fall family famous far farm
-fast father fear feed feel feet fell fellow felt fence few field fight figure fill final
-find fine finger finish fire first fish fit five flag flat floor flow flower fly follow
-food foot forest forget form forward found four free fresh friend front fruit full fun
-game garden gas gate gather gave general gentle girl give glad glass glove gold gone good
-grain grass gray great green ground group grow guess guide gun hair half hall hand happen
-happy hard hat have head heard heart heat heavy held help her here high hill history hold
-hole home hope horse hot hotel hour house huge human hundred hunt hurry idea inch insect
-iron island join joy judge jump just keep kept key kill kind king kitchen knee knife knock
-know lady lake land language large last late laugh law lay lead leaf learn least leave leg
-lemon length less letter level lie life lift light like line lion lip list listen little
-live long look lost loud love low lucky machine made magnet main major make man many map
-mark market master match matter meal mean meat meet melody metal middle might mile milk mill
-mind mine minute miss mix modern moment money monkey month moon more morning most mother
-motion mount mouse mouth move much music must name narrow nation nature near neck need
-needle neighbor nest never new next night nine noise none noon north nose note nothing
-notice number ocean offer office often oil old once one only open orange order other out
-oven over own page paint pair paper parent park part party pass past path pattern pay
-pencil people pepper perhaps person pick picture piece pig pin pink pipe place plain plan
-plane plant plate play please plural poem point poor position potato pound power press
-pretty print prize problem produce proper protect proud pull push queen question quick quiet
-quite race radio rain raise ran range rather reach read ready real reason record red region
-remember repeat reply rest result rich ride right ring rise river road rock roll roof room
-root rope rose round row rub rule run safe sail salt same sand save say school science score
-sea season seat second see seed seem sell send sense serve settle seven shape share sharp
-sheep shell shine ship shirt shoe shop short shoulder shout show side sight sign silent
-silver simple sing sister sit six size skill skin sky sleep slip slow small smell smile
-smoke snake snow soft soil soldier solve song soon sound south space speak special speed
-spell spend spoon spot spring square stand star start state station stay steam steel step
-stick still stone stood stop store storm story straight strange stream street strong study
-subject sudden sugar summer sun supply sure surprise sweet swim table tail take talk tall
-teach team teeth tell ten test thank thick thin thing think third three throw tiny tire
-together told tone tool tooth top total touch toward town track trade train travel tree
-triangle trip trouble truck true try tube turn twenty under unit until upon use usual valley
-value vegetable very village visit voice vowel wagon wait walk wall want war warm wash watch
-water wave wax way wear weather week weight well west wet whale what wheel when where while
-white whole wide wife wild will win wind window wing winter wire wise wish woman wonder wood
-word work world write yard year yellow young zero zebra zone
-""".split())
+BUILTIN_WORDS: tuple[str, ...] = tuple(_words.WORDS.split())
 
 
 def load_words(path: str | os.PathLike[str] | None = None, *,
