@@ -75,7 +75,12 @@ class Linear(Module):
             raise ValueError(f"Linear: input of shape {x.shape} does not fit weight of shape "
                              f"{self.weight.shape}: the input's last dimension must be "
                              f"in_features={self.in_features}")
-        y = x @ self.weight.T
+        if x.ndim > 2:  # (…, in) as one (N, in) matrix: one GEMM each way, not one per row
+            lead = x.shape[:-1]  # of a batch (numpy's stacked matmul loops over those)
+            y = (x.reshape(-1, self.in_features) @ self.weight.T).reshape(
+                *lead, self.out_features)
+        else:
+            y = x @ self.weight.T
         return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:
