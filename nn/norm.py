@@ -11,11 +11,66 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor
+from autograd_lite import Tensor, primitive
 
 from .module import Module, Parameter
 
-__all__ = ["LayerNorm"]
+__all__ = ["LayerNorm", "layer_norm"]
+
+
+# --- the fused op: forward and VJP side by side -----------------------------------------------
+
+def _normalise(x: Any, k: int, eps: float) -> tuple[Any, Any]:
+    """x̂ = (x − μ)·r and r = 1/√(σ² + eps) over the last k axes (arrays or Tensors)."""
+    axes = tuple(range(x.ndim - k, x.ndim))
+    centred = x - x.mean(axis=axes, keepdims=True)
+    rstd = ((centred * centred).mean(axis=axes, keepdims=True) + eps) ** -0.5
+    return centred * rstd, rstd
+
+
+def _layer_norm_forward(x: np.ndarray, *affine: np.ndarray, k: int, eps: float) -> np.ndarray:
+    y, _ = _normalise(x, k, eps)
+    if affine:
+        y = y * affine[0]
+    if len(affine) > 1:
+        y = y + affine[1]
+    return y.astype(x.dtype, copy=False)
+
+
+def _layer_norm_vjp(g: Any, out: Any, x: Any, *affine: Any, k: int, eps: float) -> list[Any]:
+    """With ĝ = γ·ḡ and means over the k normalised axes (one vector at a time):
+
+        x̄ = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),   γ̄ = Σ ḡ·x̂,   β̄ = Σ ḡ   (sums over the rest)
+
+    Written in operators and methods arrays and Tensors share, so it is recorded under
+    `create_graph=True` (x̂ and r are recomputed from x: two reductions, no saved state)."""
+    xhat, rstd = _normalise(x, k, eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    gh = g * affine[0] if affine else g
+    gx = (gh - gh.mean(axis=axes, keepdims=True)
+          - xhat * (gh * xhat).mean(axis=axes, keepdims=True)) * rstd
+    lead = tuple(range(x.ndim - k))
+    grads = [gx]
+    if affine:
+        grads.append((g * xhat).sum(axis=lead))
+    if len(affine) > 1:
+        grads.append(g.sum(axis=lead))
+    return grads
+
+
+# One op instead of the ~9 elementwise ops and reductions of the composed form (and as many
+# VJPs): a LayerNorm over (32, 16, 64) float32 took ~0.3 ms forward + backward composed.
+LAYER_NORM = primitive(_layer_norm_forward, name="layer_norm").defvjp(joint=_layer_norm_vjp)
+
+
+def layer_norm(x: Tensor, normalized_shape: tuple[int, ...], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """PyTorch's `F.layer_norm`: (x − μ)/√(σ² + eps)·weight + bias over the last
+    len(normalized_shape) axes, as one recorded op ("layer_norm"). A bias needs a weight."""
+    if bias is not None and weight is None:
+        raise ValueError("layer_norm: a bias without a weight; pass weight=ones to use one")
+    affine = [t for t in (weight, bias) if t is not None]
+    return LAYER_NORM(x, *affine, k=len(normalized_shape), eps=float(eps))
 
 
 def _shape(normalized_shape: Any) -> tuple[int, ...]:
@@ -37,10 +92,12 @@ class LayerNorm(Module):
     position), γ (`weight`, ones) and β (`bias`, zeros) shaped `normalized_shape` and learnt
     if `elementwise_affine`. Input (*, *normalized_shape), output the same shape.
 
-    A composition of Tensor ops, so the gradient (through μ and σ² as well) is the engine's;
-    per normalised vector of n values it equals the textbook
+    One fused op (`layer_norm`) whose VJP is the textbook gradient through μ and σ² as
+    well, per normalised vector:
 
         x̄ = (γ ḡ − mean(γ ḡ) − x̂ · mean(γ ḡ · x̂)) / √(σ² + eps),   x̂ = (x − μ)/√(σ² + eps)
+
+    (gradchecked, and equal to the composed ops' gradient and to PyTorch's in the tests).
     """
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
@@ -64,15 +121,7 @@ class LayerNorm(Module):
             raise ValueError(f"LayerNorm: input of shape {x.shape} does not end in "
                              f"normalized_shape={self.normalized_shape}: expected "
                              f"(*, {', '.join(map(str, self.normalized_shape))})")
-        axes = tuple(range(x.ndim - k, x.ndim))
-        centred = x - x.mean(axis=axes, keepdims=True)
-        var = (centred * centred).mean(axis=axes, keepdims=True)  # biased, as PyTorch
-        y = centred / (var + self.eps).sqrt()
-        if self.weight is not None:
-            y = y * self.weight
-        if self.bias is not None:
-            y = y + self.bias
-        return y
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

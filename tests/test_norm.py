@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, gradcheck
-from nn.norm import LayerNorm
+from nn.norm import LayerNorm, layer_norm
 
 
 def rand(*shape: int, seed: int = 0) -> np.ndarray:
@@ -102,3 +102,39 @@ def test_layernorm_equals_pytorch_in_float64_with_gradients(normalized):
     assert np.allclose(xt.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert np.allclose(ln.weight.grad, ref.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
     assert np.allclose(ln.bias.grad, ref.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def composed(x: Tensor, w: Tensor, b: Tensor, k: int, eps: float = 1e-5) -> Tensor:
+    """LayerNorm written with Tensor ops, the reference for the fused op."""
+    axes = tuple(range(x.ndim - k, x.ndim))
+    centred = x - x.mean(axis=axes, keepdims=True)
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    return centred / (var + eps).sqrt() * w + b
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_the_fused_op_equals_the_composed_ops_with_gradients(k):
+    x, g = rand(3, 4, 5), rand(3, 4, 5, seed=1)
+    w, b = rand(*(4, 5)[2 - k:], seed=2), rand(*(4, 5)[2 - k:], seed=3)
+    grads = []
+    for fn in (lambda *a: layer_norm(a[0], (4, 5)[2 - k:], a[1], a[2]),
+               lambda *a: composed(*a, k)):
+        ts = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = fn(*ts)
+        y.backward(g)
+        grads.append((y.data, *(t.grad for t in ts)))
+    for a, c in zip(*grads, strict=True):
+        assert np.allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_the_fused_op_has_second_derivatives():
+    def f(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        return layer_norm(x, (4,), w, b).tanh()
+
+    assert gradcheck(f, rand(2, 4), rand(4, seed=1), rand(4, seed=2), order=2)
+    assert gradcheck(lambda x: layer_norm(x, (4,)) ** 2, rand(3, 4), order=2)
+
+
+def test_layer_norm_refuses_a_bias_without_a_weight():
+    with pytest.raises(ValueError, match="layer_norm: a bias without a weight"):
+        layer_norm(Tensor(rand(2, 3)), (3,), None, Tensor(np.zeros(3)))
