@@ -29,7 +29,7 @@ from .layers import GELU, Dropout, Linear, _positive_int
 from .module import Module
 from .norm import LayerNorm
 
-__all__ = ["CausalSelfAttention", "Block"]
+__all__ = ["CausalSelfAttention", "Block", "FeedForward"]
 
 
 class CausalSelfAttention(Module):
@@ -105,14 +105,14 @@ class Block(Module):
         self.ln_1 = LayerNorm(n_embd, bias=bias)
         self.attn = CausalSelfAttention(n_embd, n_head, block_size, dropout, bias)
         self.ln_2 = LayerNorm(n_embd, bias=bias)
-        self.mlp = _MLP(n_embd, dropout, bias, gelu)
+        self.mlp = FeedForward(n_embd, dropout, bias, gelu)
 
     def forward(self, x: Any) -> Tensor:
         x = x + self.attn(self.ln_1(x))
         return x + self.mlp(self.ln_2(x))
 
 
-class _MLP(Module):
+class FeedForward(Module):
     """nanoGPT's feed-forward part of a block: C → 4C → GELU → C → dropout."""
 
     def __init__(self, n_embd: int, dropout: float, bias: bool, gelu: str) -> None:
