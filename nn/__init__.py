@@ -2,9 +2,10 @@
 
 Backpropagation through every layer falls out of the engine's chain rule: layers are
 compositions of Tensor ops (a dedicated primitive only where speed or stability needs one:
-im2col for convolutions, the fused softmax cross-entropy).
+im2col for convolutions, the fused softmax cross-entropy, layer_norm).
 
-    module      Module, Parameter, Sequential    layers     Linear, activations, Dropout, ...
+    module      Module, Parameter, Sequential, ModuleList, ModuleDict
+    layers      Linear, Embedding, activations (GELU, ...), Dropout, BatchNorm1d, Flatten
     conv        Conv2d, MaxPool2d                scalar     Neuron, Layer, MLP (on Values)
     losses      mse_loss, ..., MSELoss, ...      classic    Perceptron, Adaline
     functional  PyTorch's functional names: `import nn.functional as F`
@@ -12,7 +13,8 @@ im2col for convolutions, the fused softmax cross-entropy).
     init        xavier_*, kaiming_*, normal_, zeros_   data  DataLoader, datasets, load_idx
     train       fit, evaluate                    serialize  save, load
     norm        LayerNorm                        attention  CausalSelfAttention, Block
-    text        CharDataset, words, vocabularies utils      clip_grad_norm_
+    text        load_words, Vocabulary, context_windows, sequences, split_words
+    utils       clip_grad_norm_
 """
 
 from . import data, functional, init, optim, text, utils
