@@ -12,8 +12,9 @@ nanoGPT's non-flash `bias` mask buffer is not state here: the mask is rebuilt fr
 `block_size`). `torch.nn.MultiheadAttention` holds the same q/k/v weights as `in_proj_weight`
 (3·n_embd, n_embd) and `out_proj`: copy `c_attn.weight` there to compare.
 
-Everything is composed of Tensor ops (matmul, `masked_fill`, `softmax`, dropout), so the
-engine gives the backward pass and `draw_graph` shows each step.
+Everything is composed of Tensor ops (matmul, reshapes, dropout) and one fused op,
+`causal_softmax` (scale, mask and softmax in one: primitive + VJP below), so the engine
+gives the backward pass and `draw_graph` shows each step.
 """
 
 from __future__ import annotations
@@ -23,13 +24,47 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor
+from autograd_lite import Tensor, primitive
 
 from .layers import GELU, Dropout, Linear, _positive_int
 from .module import Module
 from .norm import LayerNorm
 
-__all__ = ["CausalSelfAttention", "Block", "FeedForward"]
+__all__ = ["CausalSelfAttention", "Block", "FeedForward", "causal_softmax"]
+
+
+# --- the fused op: forward and VJP side by side -----------------------------------------------
+
+def _causal_softmax_forward(scores: np.ndarray, scale: float) -> np.ndarray:
+    """a = softmax(scale·s + M) over the last axis, M = −∞ above the diagonal of the last two
+    axes (T, T): position t attends to positions ≤ t only."""
+    z = scores * scores.dtype.type(scale)  # a fresh array, changed in place below
+    z[..., np.triu(np.ones(z.shape[-2:], dtype=bool), 1)] = -np.inf
+    z -= z.max(axis=-1, keepdims=True)  # the diagonal is never masked: every row is finite
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z
+
+
+def _causal_softmax_vjp(g: Any, out: Any, scores: Any, scale: float) -> Any:
+    """s̄ = scale · a ⊙ (ḡ − Σ ḡ⊙a): softmax's VJP, times the scale; masked entries have
+    a = 0 and so get 0. Operators only: recorded under `create_graph=True`."""
+    return (g - (g * out).sum(axis=-1, keepdims=True)) * out * scale
+
+
+# One op instead of three (scale, masked_fill, softmax) and their VJPs, which a transformer
+# step runs once per layer on (B, heads, T, T) scores.
+CAUSAL_SOFTMAX = primitive(_causal_softmax_forward, name="causal_softmax").defvjp(
+    _causal_softmax_vjp)
+
+
+def causal_softmax(scores: Tensor, scale: float = 1.0) -> Tensor:
+    """softmax(scale · scores) along the last axis with the future masked: scores (…, T, T),
+    entry [t, s] kept for s ≤ t only (the rest of each row gets weight 0)."""
+    if scores.ndim < 2 or scores.shape[-1] != scores.shape[-2]:
+        raise ValueError(f"causal_softmax: expected scores (..., T, T), got shape "
+                         f"{scores.shape}")
+    return CAUSAL_SOFTMAX(scores, scale=float(scale))
 
 
 class CausalSelfAttention(Module):
@@ -63,8 +98,6 @@ class CausalSelfAttention(Module):
         self.c_proj = Linear(self.n_embd, self.n_embd, bias=bias)
         self.attn_dropout = Dropout(dropout)
         self.resid_dropout = Dropout(dropout)
-        # not a buffer (not state): True above the diagonal, where s > t is masked out
-        object.__setattr__(self, "_future", np.triu(np.ones((self.block_size,) * 2, bool), 1))
         self.last_attention: np.ndarray | None = None
 
     def forward(self, x: Any) -> Tensor:
@@ -77,8 +110,7 @@ class CausalSelfAttention(Module):
         # (B, T, 3C) → (3, B, nh, T, d): q, k, v, each split into heads
         qkv = self.c_attn(x).reshape(b, t, 3, nh, d).transpose(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        scores = (q @ k.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(d))  # (B, nh, T, T)
-        weights = scores.masked_fill(self._future[:t, :t], -math.inf).softmax(axis=-1)
+        weights = causal_softmax(q @ k.transpose(0, 1, 3, 2), 1.0 / math.sqrt(d))  # (B,nh,T,T)
         self.last_attention = weights.data.copy()
         y = self.attn_dropout(weights) @ v  # (B, nh, T, d)
         y = y.transpose(0, 2, 1, 3).reshape(b, t, c)  # heads side by side again

@@ -152,3 +152,37 @@ def test_attention_equals_pytorch_in_float64_with_gradients():
     assert np.allclose(att.c_attn.weight.grad, mha.in_proj_weight.grad.numpy(), atol=1e-12)
     assert np.allclose(att.c_proj.weight.grad, mha.out_proj.weight.grad.numpy(), atol=1e-12)
     assert np.allclose(att.c_attn.bias.grad, mha.in_proj_bias.grad.numpy(), atol=1e-12)
+
+
+# --- the fused causal softmax -------------------------------------------------------------------
+
+def composed(scores: Tensor, scale: float) -> Tensor:
+    t = scores.shape[-1]
+    return (scores * scale).masked_fill(np.triu(np.ones((t, t), bool), 1),
+                                        -math.inf).softmax(axis=-1)
+
+
+def test_causal_softmax_equals_scale_mask_and_softmax_with_gradients():
+    from nn.attention import causal_softmax
+
+    s, g = rand(2, 3, 5, 5), rand(2, 3, 5, 5, seed=1)
+    results = []
+    for fn in (causal_softmax, composed):
+        st = Tensor(s, requires_grad=True)
+        y = fn(st, 0.5)
+        y.backward(g)
+        results.append((y.data, st.grad))
+    for a, b in zip(*results, strict=True):
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert np.all(np.triu(results[0][0], 1) == 0) and np.allclose(results[0][0].sum(-1), 1)
+
+
+def test_causal_softmax_gradchecks_to_second_order_and_keeps_float32():
+    from nn.attention import causal_softmax
+
+    assert gradcheck(lambda s: causal_softmax(s, 0.7) * np.arange(16).reshape(4, 4),
+                     rand(4, 4), order=2)
+    y = causal_softmax(Tensor(rand(3, 3).astype(np.float32)), 0.5)
+    assert y.dtype == np.float32
+    with pytest.raises(ValueError, match=r"causal_softmax: expected scores \(..., T, T\)"):
+        causal_softmax(Tensor(rand(3, 4)))
