@@ -668,3 +668,25 @@ def test_batchnorm_equals_pytorch_in_float64_on_n_c_and_n_c_l(shape):
     assert np.allclose(ours.running_var, ref.running_var.numpy(), atol=1e-6)
     ours.eval(), ref.eval()
     assert np.allclose(ours(x).data, ref(torch.tensor(x)).detach().numpy(), atol=1e-6)
+
+
+def test_embedding_scatter_equals_np_add_at_and_has_second_derivatives():
+    from nn.layers import _scatter_rows_forward
+
+    rng = np.random.default_rng(3)
+    idx, g = rng.integers(0, 9, (7, 5)), rng.standard_normal((7, 5, 3))
+    expected = np.zeros((9, 3))
+    np.add.at(expected, idx, g)
+    assert np.allclose(_scatter_rows_forward(g, idx, 9), expected, atol=1e-12)
+    assert np.array_equal(_scatter_rows_forward(g[:0], idx[:0], 9), np.zeros((9, 3)))
+    layer = Embedding(4, 3)
+    ids = np.array([[0, 2, 2], [3, 0, 2]])
+    assert gradcheck(lambda w: (_with(layer, "weight", w)(ids) ** 2).sin(), rand(4, 3), order=2)
+
+
+def test_embedding_of_empty_indices_is_empty_with_zero_gradient():
+    layer = Embedding(4, 3)
+    y = layer(np.zeros((0, 2), dtype=np.int64))
+    assert y.shape == (0, 2, 3)
+    y.sum().backward()
+    assert np.array_equal(layer.weight.grad, np.zeros((4, 3)))
