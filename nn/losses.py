@@ -273,9 +273,14 @@ def _class_rows(name: str, input: Any, target: Any,
         return rows, t.reshape(-1, c), batch
     k = _target_array(target, name)
     if k.dtype.kind not in "iu" or k.shape != batch:
+        hint = ""
+        if x.ndim == 3 and k.shape == x.shape[:2]:  # a language model's (B, T, C) logits
+            hint = (f"; logits (B, T, C) = {x.shape} have the classes last, PyTorch's layout "
+                    f"puts them on axis 1: write {name}(logits.view(-1, {x.shape[2]}), "
+                    f"targets.view(-1)) or {name}(logits.transpose(0, 2, 1), targets)")
         raise ValueError(f"{name}: targets must be integer class labels of shape {batch} for "
                          f"input of shape {x.shape} (or class probabilities of shape "
-                         f"{x.shape}), got shape {k.shape} dtype {k.dtype}")
+                         f"{x.shape}), got shape {k.shape} dtype {k.dtype}{hint}")
     return rows, k.reshape(-1).astype(np.int64), batch
 
 
