@@ -16,6 +16,7 @@ from autograd_lite import Tensor, primitive
 from autograd_lite.rng import resolve_rng
 
 from . import init
+from .checks import check_count, check_real
 from .module import Module, Parameter
 
 __all__ = [
@@ -206,7 +207,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_real("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Any) -> Tensor:
         return _tensor(x).leaky_relu(self.negative_slope)
@@ -225,7 +226,8 @@ class Softmax(Module):
             if axis != -1 and axis != dim:
                 raise TypeError(f"Softmax: got axis={axis} and dim={dim}; give only one")
             axis = dim
-        self.axis = int(axis)
+        self.axis = check_count("Softmax", "dim" if dim is not None else "axis", axis,
+                                minimum=None)
 
     def forward(self, x: Any) -> Tensor:
         x = _tensor(x)
@@ -297,8 +299,9 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True) -> None:
         super().__init__()
         self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
-        self.eps = float(eps)
-        self.momentum = None if momentum is None else float(momentum)
+        self.eps = check_real("BatchNorm1d", "eps", eps, low=0.0, low_open=True)
+        self.momentum = None if momentum is None else check_real("BatchNorm1d", "momentum",
+                                                                 momentum, low=0.0, high=1.0)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         if self.affine:

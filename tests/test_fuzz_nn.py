@@ -297,11 +297,8 @@ def _small(value: Any) -> bool:
                 and math.isfinite(value) and abs(value) > 1000)
 
 
-# Found by this test in nn/layers.py (being rewritten on another branch, so not fixed here):
-# numpy's messages without the layer's name for a string eps/momentum/negative_slope and a
-# non-int dim. strict: once fixed there, these xfails fail and the marks must go.
-LAYER_FINDINGS = {("BatchNorm1d", "eps"), ("BatchNorm1d", "momentum"),
-                  ("LeakyReLU", "negative_slope"), ("Softmax", "dim")}
+# Arguments this test found unchecked (none left; an entry here marks a strict xfail).
+LAYER_FINDINGS: set[tuple[str, str]] = set()
 
 
 @pytest.mark.parametrize(("owners", "cls", "args", "slot"), [
