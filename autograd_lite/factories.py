@@ -25,7 +25,7 @@ from .tensor import Tensor
 from .validate import allocating, check_dtype, check_shape
 
 __all__ = ["tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "randn",
-           "rand", "randint", "zeros_like", "ones_like", "full_like"]
+           "rand", "randint", "zeros_like", "ones_like", "full_like", "multinomial"]
 
 FLOAT = np.dtype(np.float32)  # PyTorch's default dtype
 INT = np.dtype(np.int64)
@@ -236,6 +236,63 @@ def full_like(input: Any, fill_value: Any, dtype: Any = None,
     """`fill_value` everywhere, with the shape and dtype of `input` (a Tensor or an array)."""
     shape, dtype = _shape_dtype(input, dtype, "full_like")
     return _make(np.full(shape, fill_value, dtype=dtype), dtype, requires_grad)
+
+
+# --- sampling ---------------------------------------------------------------------------------
+
+def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
+                generator: np.random.Generator | None = None) -> Tensor:
+    """Category indices drawn from the rows of `input` (`torch.multinomial`).
+
+    `input` is (C,) or (R, C): non-negative weights, one per category (a row need not sum
+    to 1: category c of a row is drawn with probability w_c / Σ w). Returns int64 indices
+    (num_samples,) or (R, num_samples), each row drawn independently:
+
+    - with `replacement`, every draw is from the full row (inverse CDF: a uniform u in
+      [0, 1) picks the first c with cumsum(w)_c > u·Σ w);
+    - without, a category drawn once is not drawn again in that row (num_samples ≤ C): the
+      Efraimidis–Spirakis method, the num_samples largest keys w_c / e_c with e_c ~ Exp(1),
+      which is sequential sampling without replacement. Once a row's non-zero categories are
+      used up, its zero-weight ones follow in index order (what torch does on the CPU).
+
+    Draws come from `generator` (a numpy Generator) or the shared generator that
+    `autograd_lite.manual_seed` seeds. The result is a constant (no gradient)."""
+    w = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"multinomial: input must hold weights (numbers), got dtype {w.dtype}")
+    if w.ndim not in (1, 2) or w.shape[-1] == 0:
+        raise ValueError(f"multinomial: input must be (C,) or (R, C) weights with C >= 1, got "
+                         f"shape {w.shape}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) \
+            or num_samples < 1:
+        raise ValueError(f"multinomial: num_samples must be a positive int, got "
+                         f"{num_samples!r}")
+    rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise ValueError("multinomial: weights must be finite and non-negative (got "
+                         f"values from {rows.min()} to {rows.max()}, shape {w.shape})")
+    totals = rows.sum(axis=1)
+    if (totals <= 0).any():
+        raise ValueError(f"multinomial: every row needs a positive total weight; row(s) "
+                         f"{np.flatnonzero(totals <= 0)[:5].tolist()} of input {w.shape} sum "
+                         "to 0")
+    gen = resolve_rng(generator)
+    n = int(num_samples)
+    if replacement:
+        cdf = np.cumsum(rows, axis=1) / totals[:, None]
+        u = gen.random((len(rows), n))
+        out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u,
+                                                                              strict=True)])
+        out = np.minimum(out, rows.shape[1] - 1)  # u·Σw rounding up to Σw: the last category
+    else:
+        if n > rows.shape[1]:
+            raise ValueError(f"multinomial: cannot draw {n} samples without replacement from "
+                             f"{rows.shape[1]} categories (input shape {w.shape}); pass "
+                             "replacement=True or fewer samples")
+        with np.errstate(divide="ignore"):
+            keys = rows / gen.exponential(size=rows.shape)
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :n]
+    return Tensor(out.reshape(w.shape[:-1] + (n,)).astype(np.int64), dtype=INT)
 
 
 # every public factory allocates: one guard each, so a huge size is a clear error

@@ -23,6 +23,8 @@ import numpy as np
 
 from autograd_lite.rng import resolve_rng
 
+from .checks import check_array, check_count, check_real, check_rng
+
 __all__ = ["STEP_AT_ZERO", "ADALINE_THRESHOLD", "step", "Perceptron", "Adaline"]
 
 STEP_AT_ZERO = 1  # step(0): Skansi's convention (Elgendy: 0)
@@ -40,11 +42,9 @@ class _LinearUnit:
     """Shared state and checks: weights, bias, net input, input validation."""
 
     def __init__(self, n_inputs: int, rng: np.random.Generator | None = None) -> None:
-        if isinstance(n_inputs, bool) or not isinstance(n_inputs, (int, np.integer)) \
-                or n_inputs < 1:
-            raise ValueError(f"{type(self).__name__}: n_inputs must be a positive int, got "
-                             f"{n_inputs!r}")
-        self.n_inputs = int(n_inputs)
+        # 10 million weights (80 MB) is far beyond a teaching model; 2**40 would not fit
+        self.n_inputs = check_count(type(self).__name__, "n_inputs", n_inputs, 1, 10_000_000)
+        check_rng(type(self).__name__, rng)
         if rng is None:
             self._weights = np.zeros(self.n_inputs, dtype=np.float64)
         else:
@@ -73,7 +73,7 @@ class _LinearUnit:
         self._bias = float(value)
 
     def _inputs(self, X: Any) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
+        X = check_array(type(self).__name__, "X", X).astype(np.float64)
         if X.ndim not in (1, 2) or X.shape[-1] != self.n_inputs:
             raise ValueError(f"{type(self).__name__}: expected inputs of shape (n, "
                              f"{self.n_inputs}) or ({self.n_inputs},), got {X.shape}")
@@ -82,7 +82,7 @@ class _LinearUnit:
     def _samples(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         X = self._inputs(X)
         X = X.reshape(1, -1) if X.ndim == 1 else X
-        y = np.atleast_1d(np.asarray(y, dtype=np.float64))
+        y = np.atleast_1d(check_array(f"{type(self).__name__}.fit", "y", y).astype(np.float64))
         if y.shape != (len(X),):
             raise ValueError(f"{type(self).__name__}.fit: {len(X)} samples need {len(X)} "
                              f"targets (shape ({len(X)},)), got shape {y.shape}")
@@ -109,6 +109,8 @@ class Perceptron(_LinearUnit):
     """
 
     def fit(self, X: Any, y: Any, epochs: int = 1, lr: float = 1.0) -> Perceptron:
+        epochs = check_count("Perceptron.fit", "epochs", epochs, 0)
+        lr = check_real("Perceptron.fit", "lr", lr)
         X, y = self._samples(X, y)
         if not np.all((y == 0) | (y == 1)):
             raise ValueError(f"Perceptron.fit: targets must be 0 or 1, got {np.unique(y)[:5]}")
@@ -142,6 +144,8 @@ class Adaline(_LinearUnit):
     """
 
     def fit(self, X: Any, y: Any, epochs: int = 1, lr: float = 1.0) -> Adaline:
+        epochs = check_count("Adaline.fit", "epochs", epochs, 0)
+        lr = check_real("Adaline.fit", "lr", lr)
         X, y = self._samples(X, y)
         self.sse_: list[float] = []
         for _ in range(int(epochs)):

@@ -14,9 +14,9 @@ generator unless an explicit `rng=` (a `numpy.random.Generator`) is given.
 
 from __future__ import annotations
 
-import gzip
 import math
 import os
+import stat
 import struct
 import zlib
 from collections.abc import Iterator
@@ -28,6 +28,16 @@ from autograd_lite import Tensor
 from autograd_lite.rng import resolve_rng
 from autograd_lite.tensor import as_tensor
 
+from .checks import (
+    MAX_CLASSES,
+    check_count,
+    check_flag,
+    check_labels,
+    check_path,
+    check_real,
+    check_rng,
+)
+
 __all__ = [
     "DataLoader",
     "xor",
@@ -37,6 +47,8 @@ __all__ = [
     "spirals",
     "load_idx",
     "load_mnist_like",
+    "check_labels",
+    "MAX_CLASSES",
 ]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
@@ -129,14 +141,16 @@ class DataLoader:
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, rng: np.random.Generator | None = None,
                  dtype: Any = None) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
-        if rng is not None:
-            resolve_rng(rng)  # type check now rather than at the first epoch
+        batch_size = check_count("DataLoader", "batch_size", batch_size, 1)
+        shuffle = check_flag("DataLoader", "shuffle", shuffle)
+        drop_last = check_flag("DataLoader", "drop_last", drop_last)
+        rng = check_rng("DataLoader", rng)  # now rather than at the first epoch
         if dtype is not None:
-            dtype = np.dtype(dtype)
+            try:
+                dtype = np.dtype(dtype)
+            except (TypeError, ValueError):
+                raise TypeError(f"DataLoader: dtype must be a floating dtype such as "
+                                f"np.float32, got {dtype!r}"[:200]) from None
             if dtype.kind != "f":
                 raise ValueError(f"DataLoader: dtype must be a floating dtype, got {dtype}")
         self.dataset = dataset
@@ -225,6 +239,11 @@ class DataLoader:
 _TRUTH_TABLE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 
 
+# The toy datasets are for demonstrations: a million points (16 MB) is far beyond that,
+# and a larger n is a typo (or 2**40) that would take the machine's memory.
+MAX_TOY_SAMPLES = 1_000_000
+
+
 def xor() -> tuple[np.ndarray, np.ndarray]:
     """The XOR truth table: X float32 `(4, 2)` = 00, 01, 10, 11 and y int64 `(4,)` = 0 1 1 0."""
     return _TRUTH_TABLE_X.copy(), np.array([0, 1, 1, 0], dtype=np.int64)
@@ -240,16 +259,6 @@ def or_gate() -> tuple[np.ndarray, np.ndarray]:
     return _TRUTH_TABLE_X.copy(), np.array([0, 1, 1, 1], dtype=np.int64)
 
 
-def _check_count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_noise(noise: Any) -> float:
-    if not (isinstance(noise, (int, float, np.number)) and np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return float(noise)
 
 
 def moons(n: int = 100, noise: float = 0.1, rng: np.random.Generator | None = None,
@@ -261,9 +270,9 @@ def moons(n: int = 100, noise: float = 0.1, rng: np.random.Generator | None = No
     are shuffled (if `shuffle`), then gaussian noise of standard deviation `noise` is added to
     both coordinates. Returns X float32 `(n, 2)` and y int64 `(n,)`.
     """
-    n = _check_count("moons: n", n, 1)
-    noise = _check_noise(noise)
-    gen = resolve_rng(rng)
+    n = check_count("moons", "n", n, 1, MAX_TOY_SAMPLES)
+    noise = check_real("moons", "noise", noise, low=0)
+    gen = resolve_rng(check_rng("moons", rng))
     n_out, n_in = n // 2, n - n // 2
     t_out, t_in = np.linspace(0.0, np.pi, n_out), np.linspace(0.0, np.pi, n_in)
     X = np.concatenate([
@@ -289,10 +298,10 @@ def spirals(n: int = 100, classes: int = 3, noise: float = 0.2,
     angle is `t = 4c + 4r + noise * N(0, 1)`; the point is `(r sin t, r cos t)`. Shuffled if
     `shuffle`. Returns X float32 `(n, 2)` and y int64 `(n,)` with labels `0 .. classes-1`.
     """
-    classes = _check_count("spirals: classes", classes, 1)
-    n = _check_count("spirals: n", n, classes)
-    noise = _check_noise(noise)
-    gen = resolve_rng(rng)
+    classes = check_count("spirals", "classes", classes, 1, MAX_TOY_SAMPLES)
+    n = check_count("spirals", "n", n, classes, MAX_TOY_SAMPLES)
+    noise = check_real("spirals", "noise", noise, low=0)
+    gen = resolve_rng(check_rng("spirals", rng))
     counts = [n // classes + (c < n % classes) for c in range(classes)]
     r = np.concatenate([np.linspace(0.0, 1.0, m) for m in counts])
     y = np.repeat(np.arange(classes, dtype=np.int64), counts)
@@ -320,7 +329,10 @@ _IDX_DTYPES: dict[int, np.dtype] = {
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
+MAX_IDX_BYTES = 1 << 32  # 4 GiB: the largest payload `load_idx` accepts by default
+
+
+def load_idx(path: str | os.PathLike[str], *, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read an IDX file (the MNIST / Fashion-MNIST format) into a numpy array.
 
     Format: 4 magic bytes `00 00 <type> <ndim>` with type 0x08 uint8, 0x09 int8, 0x0B int16,
@@ -329,27 +341,77 @@ def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     by its magic bytes `1f 8b`, whatever its name). Returns a native-endian, writable array
     of shape `sizes` (e.g. `(60000, 28, 28)` uint8 images, `(60000,)` uint8 labels).
 
+    Reading is bounded by the header: a gzip stream is inflated piece by piece and never
+    past the announced payload plus one byte (a 1 MB file announcing 100 bytes is refused
+    after 101, however far it would expand), and a header announcing more than `max_bytes`
+    (4 GiB by default) is refused before any payload is read.
+
     Raises ValueError, naming the file, for an empty file, a corrupt gzip stream, a bad
-    magic number, an unknown type code, ndim 0, or a payload that is shorter (truncated) or
-    longer (trailing bytes) than the header announces. Never unpickles anything.
+    magic number, an unknown type code, ndim 0, a payload larger than `max_bytes`, or a
+    payload that is shorter (truncated) or longer (trailing bytes) than the header
+    announces. Never unpickles anything.
     """
-    name = os.fspath(path)
+    name = os.fspath(check_path("load_idx", path))
+    max_bytes = check_count("load_idx", "max_bytes", max_bytes, 0)
+    if not stat.S_ISREG(os.stat(name).st_mode):  # a FIFO would block, a device never end
+        raise ValueError(f"load_idx: {name} is not a regular file")
     with open(name, "rb") as f:
-        raw = f.read()
-    if not raw:
-        raise ValueError(f"load_idx: {name} is an empty file, not an IDX file")
-    if raw[:2] == _GZIP_MAGIC:
+        first = f.read(2)
+        if not first:
+            raise ValueError(f"load_idx: {name} is an empty file, not an IDX file")
+        f.seek(0)
+        stream = _IdxStream(f, name, gzipped=first == _GZIP_MAGIC)
+        return _parse_idx(stream, name, max_bytes)
+
+
+class _IdxStream:
+    """The bytes of an IDX file, raw or gzipped, read on demand: `read(n)` inflates at most
+    `n` more bytes, so nothing is decompressed beyond what the caller asks for."""
+
+    CHUNK = 1 << 16  # compressed bytes fed to zlib at a time
+
+    def __init__(self, f: Any, name: str, gzipped: bool) -> None:
+        self.f, self.name, self.gzipped = f, name, gzipped
+        self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+        self.produced = 0
+
+    def read(self, n: int) -> bytes:
+        """Up to `n` bytes; fewer only at the end of the data."""
+        if self.inflater is None:
+            data = self.f.read(n)
+            self.produced += len(data)
+            return data
+        out = bytearray()
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:
-            raise ValueError(f"load_idx: {name} has a corrupt gzip stream ({e})") from None
-        if not raw:
-            raise ValueError(f"load_idx: {name} decompresses to nothing, not an IDX file")
-    return _parse_idx(raw, name)
+            while len(out) < n:
+                if self.inflater.eof:
+                    rest = self.inflater.unused_data  # a further gzip member, or the end
+                    if not rest.startswith(_GZIP_MAGIC):
+                        break
+                    self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    out += self.inflater.decompress(rest, n - len(out))
+                    continue
+                chunk = self.inflater.unconsumed_tail or self.f.read(self.CHUNK)
+                if not chunk:  # the file ends inside the gzip stream
+                    raise ValueError("the stream is cut short")
+                out += self.inflater.decompress(chunk, n - len(out))
+        except (zlib.error, ValueError) as e:
+            raise ValueError(f"load_idx: {self.name} has a corrupt gzip stream ({e})") from None
+        self.produced += len(out)
+        return bytes(out)
+
+    def rest_size(self) -> int | None:
+        """How many bytes remain (raw files: exact, from the file size); None for gzip."""
+        if self.inflater is not None:
+            return None
+        return os.fstat(self.f.fileno()).st_size - self.produced
 
 
-def _parse_idx(raw: bytes, name: str) -> np.ndarray:
-    """Decode the bytes of an uncompressed IDX file (see `load_idx`)."""
+def _parse_idx(stream: _IdxStream, name: str, max_bytes: int) -> np.ndarray:
+    """Decode an IDX file from `stream` (see `load_idx`)."""
+    raw = stream.read(4)
+    if not raw and stream.gzipped:
+        raise ValueError(f"load_idx: {name} decompresses to nothing, not an IDX file")
     if len(raw) < 4:
         raise ValueError(f"load_idx: {name} is truncated: {len(raw)} bytes, shorter than the "
                          "4-byte IDX magic number")
@@ -366,22 +428,33 @@ def _parse_idx(raw: bytes, name: str) -> np.ndarray:
         raise ValueError(f"load_idx: {name} declares ndim 0; an IDX array needs at least "
                          "one dimension")
     header = 4 + 4 * ndim
-    if len(raw) < header:
+    sizes = stream.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise ValueError(f"load_idx: {name} is truncated in its header: {ndim} dimensions "
-                         f"need {header} header bytes, the file has {len(raw)}")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
+                         f"need {header} header bytes, the file has {4 + len(sizes)}")
+    shape = struct.unpack(f">{ndim}I", sizes)
     dtype = _IDX_DTYPES[code]
     count = math.prod(shape)
-    expected, actual = count * dtype.itemsize, len(raw) - header
-    if actual < expected:
-        raise ValueError(f"load_idx: {name} is truncated: header announces shape {shape} of "
-                         f"{dtype.newbyteorder('=')}, i.e. {expected} payload bytes, but "
-                         f"only {actual} are present")
-    if actual > expected:
-        raise ValueError(f"load_idx: {name} has {actual - expected} trailing bytes: header "
-                         f"announces shape {shape} of {dtype.newbyteorder('=')}, i.e. "
-                         f"{expected} payload bytes, but {actual} are present")
-    data = np.frombuffer(raw, dtype=dtype, count=count, offset=header)
+    expected = count * dtype.itemsize
+    what = (f"header announces shape {shape} of {dtype.newbyteorder('=')}, i.e. {expected} "
+            "payload bytes")
+    if expected > max_bytes:
+        raise ValueError(f"load_idx: {name}: {what}, more than max_bytes={max_bytes}; pass a "
+                         "larger max_bytes if the file really is that large")
+    rest = stream.rest_size()
+    if rest is not None and rest < expected:  # raw: known before reading, nothing allocated
+        raise ValueError(f"load_idx: {name} is truncated: {what}, but only {rest} are present")
+    if rest is not None and rest > expected:
+        raise ValueError(f"load_idx: {name} has {rest - expected} trailing bytes: {what}, but "
+                         f"{rest} are present")
+    payload = stream.read(expected + 1)  # one more tells trailing bytes, inflating no further
+    if len(payload) < expected:
+        raise ValueError(f"load_idx: {name} is truncated: {what}, but only {len(payload)} are "
+                         "present")
+    if len(payload) > expected:
+        raise ValueError(f"load_idx: {name} has trailing bytes: {what}, but more follow (at "
+                         f"least {expected + 1})")
+    data = np.frombuffer(payload, dtype=dtype, count=count)
     return data.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
 
 
@@ -397,21 +470,25 @@ def _find_idx(folder: str, stem: str, kind: str) -> str:
                             f"{', '.join(candidates)}")
 
 
-def load_mnist_like(folder: str | os.PathLike[str],
-                    kind: str = "train") -> tuple[np.ndarray, np.ndarray]:
+def load_mnist_like(folder: str | os.PathLike[str], kind: str = "train", *,
+                    num_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Read an MNIST-style images/labels pair (MNIST, Fashion-MNIST, KMNIST) from `folder`.
 
     `kind` is "train" (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`) or "t10k"
     (alias "test": `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`); each file may be
     gzipped (`.gz`). Returns images float32 `(n, H, W)` (28 x 28 for MNIST) scaled to
-    `[0, 1]` and labels int64 `(n,)`. Raises ValueError if the two counts differ or the
-    files do not hold uint8 images `(n, H, W)` and labels `(n,)`.
+    `[0, 1]` and labels int64 `(n,)`. Raises ValueError if the two counts differ, the
+    files do not hold uint8 images `(n, H, W)` and labels `(n,)`, or a label is not an
+    integer in `[0, num_classes)` (`[0, MAX_CLASSES)` if `num_classes` is None; see
+    `check_labels`).
     """
     prefixes = {"train": "train", "t10k": "t10k", "test": "t10k"}
-    if kind not in prefixes:
+    if not isinstance(kind, str) or kind not in prefixes:
         raise ValueError(f"load_mnist_like: kind must be 'train' or 't10k' ('test'), "
                          f"got {kind!r}")
-    folder = os.fspath(folder)
+    folder = os.fspath(check_path("load_mnist_like", folder, "folder"))
+    if num_classes is not None:
+        num_classes = check_count("load_mnist_like", "num_classes", num_classes, 1)
     prefix = prefixes[kind]
     images_path = _find_idx(folder, f"{prefix}-images-idx3-ubyte", "images")
     labels_path = _find_idx(folder, f"{prefix}-labels-idx1-ubyte", "labels")
@@ -425,6 +502,8 @@ def load_mnist_like(folder: str | os.PathLike[str],
     if len(images) != len(labels):
         raise ValueError(f"load_mnist_like: {len(images)} images in {images_path} but "
                          f"{len(labels)} labels in {labels_path}")
+    labels = check_labels("load_mnist_like", labels, num_classes, where=f"the labels in "
+                          f"{labels_path}")
     pixels = images.astype(np.float32)
     pixels /= np.float32(255.0)
-    return pixels, labels.astype(np.int64)
+    return pixels, labels

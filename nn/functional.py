@@ -17,6 +17,17 @@ import numpy as np
 
 from autograd_lite import Tensor, concat
 
+from .checks import (
+    MAX_CLASSES,
+    check_array,
+    check_choice,
+    check_count,
+    check_flag,
+    check_real,
+    check_rng,
+    check_tensor,
+    names_errors,
+)
 from .conv import _pair, im2col, pad2d
 from .conv import conv2d as _conv2d
 from .conv import max_pool2d as _max_pool2d
@@ -39,79 +50,107 @@ __all__ = [
 ]
 
 
-def _tensor(x: Any) -> Tensor:
-    """`x` as a Tensor (arrays keep their dtype; lists and numbers become float32)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor(x: Any, owner: str = "nn.functional", name: str = "input") -> Tensor:
+    """`x` as a Tensor (arrays keep their dtype; lists and numbers become float32); a
+    TypeError naming `owner` and the argument for anything that is not numbers."""
+    return check_tensor(owner, name, x)
 
 
 # --- activations ------------------------------------------------------------------------------
 
+@names_errors("relu")
 def relu(input: Any) -> Tensor:
     """max(x, 0) elementwise (relu'(0) = 0)."""
-    return _tensor(input).relu()
+    return _tensor(input, "relu").relu()
 
 
+@names_errors("tanh")
 def tanh(input: Any) -> Tensor:
     """tanh x elementwise."""
-    return _tensor(input).tanh()
+    return _tensor(input, "tanh").tanh()
 
 
+@names_errors("sigmoid")
 def sigmoid(input: Any) -> Tensor:
     """1/(1 + e⁻ˣ) elementwise, without overflow."""
-    return _tensor(input).sigmoid()
+    return _tensor(input, "sigmoid").sigmoid()
 
 
+@names_errors("leaky_relu")
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, else negative_slope·x."""
-    return _tensor(input).leaky_relu(negative_slope)
+    negative_slope = check_real("leaky_relu", "negative_slope", negative_slope)
+    return _tensor(input, "leaky_relu").leaky_relu(negative_slope)
 
 
-def _axis(dim: int | None, who: str) -> int:
+def _axis(dim: int | None, who: str, ndim: int) -> int:
     if dim is None:  # PyTorch guesses (and warns); a guess could be silently wrong
         raise TypeError(f"{who}: give dim, the axis to normalise over (e.g. {who}(x, dim=-1))")
-    return int(dim)
+    # 0.9 is refused, not truncated to 0; the range is checked here, naming the function
+    return check_count(who, "dim", dim, -max(ndim, 1), max(ndim, 1) - 1)
 
 
+@names_errors("softmax")
 def softmax(input: Any, dim: int | None = None, dtype: Any = None) -> Tensor:
     """e^x / Σ e^x along `dim` (computed stably); `dtype` casts the input first."""
-    x = _tensor(input)
-    return (x if dtype is None else x.astype(dtype)).softmax(axis=_axis(dim, "softmax"))
+    x = _tensor(input, "softmax")
+    return (x if dtype is None else x.astype(dtype)).softmax(axis=_axis(dim, "softmax", x.ndim))
 
 
+@names_errors("log_softmax")
 def log_softmax(input: Any, dim: int | None = None, dtype: Any = None) -> Tensor:
     """x − logsumexp(x) along `dim` (computed stably); `dtype` casts the input first."""
-    x = _tensor(input)
-    return (x if dtype is None else x.astype(dtype)).log_softmax(axis=_axis(dim, "log_softmax"))
+    x = _tensor(input, "log_softmax")
+    axis = _axis(dim, "log_softmax", x.ndim)
+    return (x if dtype is None else x.astype(dtype)).log_softmax(axis=axis)
 
 
+@names_errors("gelu")
 def gelu(input: Any, approximate: str = "none") -> Tensor:
     """x·Φ(x) = ½x(1 + erf(x/√2)); with `approximate='tanh'`,
     ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's two forms)."""
-    return _tensor(input).gelu(approximate)
+    approximate = check_choice("gelu", "approximate", approximate, ("none", "tanh"))
+    return _tensor(input, "gelu").gelu(approximate)
 
 
+@names_errors("silu")
 def silu(input: Any) -> Tensor:
     """x·σ(x) (swish)."""
-    return _tensor(input).silu()
+    return _tensor(input, "silu").silu()
 
 
 # --- layers -----------------------------------------------------------------------------------
 
+@names_errors("dropout")
 def dropout(input: Any, p: float = 0.5, training: bool = True,
             rng: np.random.Generator | None = None) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by
     1/(1 − p) when `training` (the default, as PyTorch's functional form), else x.
     The mask comes from the shared generator (`autograd_lite.manual_seed`) or `rng`."""
-    layer = Dropout(p, rng=rng)
-    return layer.forward(input) if training else _tensor(input)
+    training = check_flag("dropout", "training", training)
+    x = _tensor(input, "dropout")
+    layer = Dropout(p, rng=check_rng("dropout", rng))
+    return layer.forward(x) if training else x
 
 
+@names_errors("linear")
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """x Wᵀ + b, with W of shape (out_features, in_features) (PyTorch's layout)."""
-    y = _tensor(input) @ _tensor(weight).T
-    return y if bias is None else y + bias
+    x, w = _tensor(input, "linear"), _tensor(weight, "linear", "weight")
+    if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: weight must be (out_features, in_features) = (?, "
+                         f"{x.shape[-1] if x.ndim else '?'}) for input of shape {x.shape}, got "
+                         f"{w.shape}")
+    y = x @ w.T
+    if bias is None:
+        return y
+    b = _tensor(bias, "linear", "bias")
+    if b.shape not in ((w.shape[0],), ()):
+        raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
+    return y + b
 
 
+@names_errors("conv2d")
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
            padding: Any = 0) -> Tensor:
     """2-D convolution (cross-correlation) of (N, C, H, W) input with weight (out, C, k_h,
@@ -119,12 +158,14 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
     return _conv2d(input, weight, bias, stride, padding)
 
 
+@names_errors("max_pool2d")
 def max_pool2d(input: Any, kernel_size: Any, stride: Any = None) -> Tensor:
     """Max over each window of (N, C, H, W) input (stride defaults to the kernel); ties
     split the gradient evenly (PyTorch gives it to one element)."""
     return _max_pool2d(input, kernel_size, stride)
 
 
+@names_errors("avg_pool2d")
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """The mean of each k_h × k_w window of (N, C, H, W) input (stride defaults to the
     kernel); zero padding counts in the mean (PyTorch's count_include_pad=True): pad2d, then
@@ -167,13 +208,19 @@ def _block(x: Tensor, axis: int, k: int, value: float) -> Tensor:
     return Tensor(np.full(x.shape[:axis] + (k,) + x.shape[axis + 1:], value, dtype=x.dtype))
 
 
+@names_errors("pad")
 def pad(input: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Tensor:
     """Pad the last len(pad)/2 axes, PyTorch's order: pad = (left, right) of the last axis,
     then (top, bottom) of the one before, ... Negative amounts crop. Modes: 'constant'
     (`value`), 'reflect' (mirror, the edge not repeated), 'replicate' (the edge repeated),
     'circular' (wrap around); the copies are indexing, so their gradients add back."""
-    x = _tensor(input)
-    amounts = tuple(int(p) for p in pad)
+    x = _tensor(input, "pad")
+    if isinstance(pad, (str, bytes)) or not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: pad must be a tuple of ints (before, after, ...), got "
+                        f"{type(pad).__name__} {pad!r}"[:200])
+    amounts = tuple(check_count("pad", f"pad[{i}]", p, None) for i, p in enumerate(pad))
+    mode = check_choice("pad", "mode", mode, _MODES)
+    value = check_real("pad", "value", value, finite=False)
     if len(amounts) % 2 or len(amounts) // 2 > x.ndim:
         raise ValueError(f"pad: expected pairs (before, after) for at most {x.ndim} axes, got "
                          f"{amounts}")
@@ -197,10 +244,14 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Ten
     return x
 
 
+@names_errors("one_hot")
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """Integer labels of any shape (*) as a constant int64 tensor (*, num_classes) with a 1
     at each label; num_classes=-1: one more than the largest label."""
-    k = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    k = check_array("one_hot", "tensor", tensor)
+    num_classes = check_count("one_hot", "num_classes", num_classes, -1, MAX_CLASSES)
+    if num_classes == 0:
+        raise ValueError("one_hot: num_classes must be -1 (inferred) or at least 1, got 0")
     if k.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class labels, got dtype {k.dtype}")
     if num_classes == -1:

@@ -24,6 +24,8 @@ import numpy as np
 from autograd_lite import Tensor
 from autograd_lite.rng import resolve_rng
 
+from .checks import check_real, check_rng, names_errors
+
 __all__ = [
     "calculate_gain",
     "calculate_fan_in_and_fan_out",
@@ -41,12 +43,16 @@ _UNIT_GAIN = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
               "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
 
+@names_errors("calculate_gain")
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The factor that keeps activations' variance steady through `nonlinearity`:
 
     linear, identity, conv*, sigmoid → 1;  tanh → 5/3;  relu → √2;  selu → 3/4;
     leaky_relu → √(2 / (1 + slope²)) with slope = `param` (default 0.01).
     """
+    if not isinstance(nonlinearity, str):
+        raise TypeError(f"calculate_gain: nonlinearity must be a name such as 'relu', got "
+                        f"{type(nonlinearity).__name__}")
     if nonlinearity in _UNIT_GAIN:
         return 1.0
     if nonlinearity == "tanh":
@@ -62,11 +68,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
             slope = float(param)
         else:
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
-        return math.sqrt(2.0 / (1 + slope**2))
+        return math.sqrt(2.0 / (1 + slope * slope))  # a huge slope gives 0, not OverflowError
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one "
                      f"of {', '.join(_UNIT_GAIN)}, tanh, relu, leaky_relu, selu")
 
 
+@names_errors("calculate_fan_in_and_fan_out")
 def calculate_fan_in_and_fan_out(tensor: Tensor | np.ndarray) -> tuple[int, int]:
     """(fan_in, fan_out) = (size(1) · r, size(0) · r), r = product of the sizes after the
     first two (PyTorch's definition; a Linear weight (out, in) gives (in, out))."""
@@ -103,54 +110,66 @@ def _fill(tensor: Any, op: str, sample: Any) -> Any:
 
 
 def _fan(tensor: Any, mode: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    if not isinstance(mode, str) or mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}"[:200])
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
 
+@names_errors("uniform_")
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
              rng: np.random.Generator | None = None) -> Any:
     """Fill with draws from U(a, b)."""
-    gen = resolve_rng(rng)
+    a, b = check_real("uniform_", "a", a), check_real("uniform_", "b", b)
+    gen = resolve_rng(check_rng("uniform_", rng))
     return _fill(tensor, "uniform_", lambda shape: gen.uniform(a, b, size=shape))
 
 
+@names_errors("normal_")
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0,
             rng: np.random.Generator | None = None) -> Any:
     """Fill with draws from N(mean, std²)."""
-    gen = resolve_rng(rng)
+    mean = check_real("normal_", "mean", mean)
+    std = check_real("normal_", "std", std, low=0)
+    gen = resolve_rng(check_rng("normal_", rng))
     return _fill(tensor, "normal_", lambda shape: gen.normal(mean, std, size=shape))
 
 
+@names_errors("zeros_")
 def zeros_(tensor: Any) -> Any:
     """Fill with 0."""
     _array(tensor, "zeros_", floating=False)[...] = 0
     return tensor
 
 
+@names_errors("ones_")
 def ones_(tensor: Any) -> Any:
     """Fill with 1."""
     _array(tensor, "ones_", floating=False)[...] = 1
     return tensor
 
 
+@names_errors("xavier_uniform_")
 def xavier_uniform_(tensor: Any, gain: float = 1.0,
                     rng: np.random.Generator | None = None) -> Any:
     """Glorot uniform: U(−b, b) with b = gain · √(6 / (fan_in + fan_out))."""
+    gain = check_real("xavier_uniform_", "gain", gain)
     fan_in, fan_out = calculate_fan_in_and_fan_out(_array(tensor, "xavier_uniform_"))
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
+@names_errors("xavier_normal_")
 def xavier_normal_(tensor: Any, gain: float = 1.0,
                    rng: np.random.Generator | None = None) -> Any:
     """Glorot normal: N(0, std²) with std = gain · √(2 / (fan_in + fan_out))."""
+    gain = check_real("xavier_normal_", "gain", gain)
     fan_in, fan_out = calculate_fan_in_and_fan_out(_array(tensor, "xavier_normal_"))
     std = gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
     return normal_(tensor, 0.0, std, rng=rng)
 
 
+@names_errors("kaiming_uniform_")
 def kaiming_uniform_(tensor: Any, a: float = 0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
                      rng: np.random.Generator | None = None) -> Any:
@@ -159,15 +178,18 @@ def kaiming_uniform_(tensor: Any, a: float = 0, mode: str = "fan_in",
     `a` is the negative slope of the leaky ReLU that follows (used only for "leaky_relu");
     with a = √5 and fan_in this is PyTorch's Linear default, b = 1/√fan_in.
     """
+    a = check_real("kaiming_uniform_", "a", a)
     fan = _fan(_array(tensor, "kaiming_uniform_"), mode)
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1))
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
+@names_errors("kaiming_normal_")
 def kaiming_normal_(tensor: Any, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     rng: np.random.Generator | None = None) -> Any:
     """He normal: N(0, std²) with std = gain / √fan, gain = calculate_gain(nonlinearity, a)."""
+    a = check_real("kaiming_normal_", "a", a)
     fan = _fan(_array(tensor, "kaiming_normal_"), mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1))
     return normal_(tensor, 0.0, std, rng=rng)

@@ -1,5 +1,5 @@
-"""Tensor layers with PyTorch's signatures and weight layouts: `Linear`, the activations,
-`Dropout`, `BatchNorm1d` and `Flatten`.
+"""Tensor layers with PyTorch's signatures and weight layouts: `Linear`, `Embedding`, the
+activations (`GELU` among them), `Dropout`, `BatchNorm1d` and `Flatten`.
 
 Every forward is a composition of Tensor ops, so the engine's chain rule gives the backward
 pass; no layer has a hand-written gradient. Inputs may be Tensors or numpy arrays.
@@ -12,15 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor
+from autograd_lite import Tensor, primitive
 from autograd_lite.rng import resolve_rng
 
 from . import init
+from .checks import check_count, check_real
 from .module import Module, Parameter
 
 __all__ = [
     "Linear",
+    "Embedding",
     "ReLU",
+    "GELU",
     "Tanh",
     "Sigmoid",
     "LeakyReLU",
@@ -73,12 +76,89 @@ class Linear(Module):
             raise ValueError(f"Linear: input of shape {x.shape} does not fit weight of shape "
                              f"{self.weight.shape}: the input's last dimension must be "
                              f"in_features={self.in_features}")
-        y = x @ self.weight.T
+        if x.ndim > 2:  # (…, in) as one (N, in) matrix: one GEMM each way, not one per row
+            lead = x.shape[:-1]  # of a batch (numpy's stacked matmul loops over those)
+            y = (x.reshape(-1, self.in_features) @ self.weight.T).reshape(
+                *lead, self.out_features)
+        else:
+            y = x @ self.weight.T
         return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+# --- Embedding --------------------------------------------------------------------------------
+
+def _lookup_forward(weight: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Rows of the table: (V, D) at integer indices (*) → (*, D)."""
+    return weight[idx]
+
+
+def _scatter_rows_forward(g: np.ndarray, idx: np.ndarray, rows: int) -> np.ndarray:
+    """zeros((rows, D)) with g[p] added to row idx[p] for every position p (repeats add up).
+
+    Sorted and summed per run of equal indices (`np.add.reduceat`): ~10x faster than
+    `np.add.at` on a (32, 16) batch of indices, and the same sums in a fixed order."""
+    flat = idx.reshape(-1)
+    dim = g.shape[-1]
+    out = np.zeros((rows, dim), dtype=g.dtype)
+    if not len(flat):
+        return out
+    grad = g.reshape(len(flat), dim)
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    out[ordered[starts]] = np.add.reduceat(grad[order], starts, axis=0)
+    return out
+
+
+# The lookup and its adjoint, each the other's VJP (as im2col and col2im in conv.py), so a
+# backward under create_graph is recorded with no extra code.
+LOOKUP = primitive(_lookup_forward, name="embedding")
+SCATTER_ROWS = primitive(_scatter_rows_forward, name="scatter_rows")
+LOOKUP.defvjp(lambda g, out, weight, idx: SCATTER_ROWS(g, idx=idx, rows=weight.shape[0]))
+SCATTER_ROWS.defvjp(lambda g, out, grad, idx, rows: LOOKUP(g, idx=idx))
+
+
+class Embedding(Module):
+    """A lookup table: row k of `weight` is the vector of token k.
+
+    Shapes: integer indices (*) → (*, embedding_dim); `weight` is (num_embeddings,
+    embedding_dim), drawn from N(0, 1) (PyTorch's default). y[..., :] = W[idx[...], :], so
+
+        W̄[k] = Σ_{positions p with idx[p] = k} ḡ[p]
+
+    (a row used twice gets two gradients, added; a row not used gets zeros): the op
+    `embedding`, the indexing `W[idx]` with a faster scatter-add as its VJP (`scatter_rows`;
+    the engine's `getitem` gives the same gradient through `np.add.at`, several times
+    slower). Indices must be integers in [0, num_embeddings); negative indices are refused
+    (PyTorch refuses them too, rather than counting from the end as numpy would).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        self.num_embeddings = _positive_int(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = _positive_int(embedding_dim, "embedding_dim", "Embedding")
+        self.weight = Parameter(resolve_rng(rng).standard_normal(
+            (self.num_embeddings, self.embedding_dim)))
+
+    def forward(self, indices: Any) -> Tensor:
+        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"Embedding: indices must be integers (a token id per position), "
+                            f"got dtype {idx.dtype} with shape {idx.shape}; convert with "
+                            ".astype(np.int64)")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
+            raise ValueError(f"Embedding: indices must lie in [0, {self.num_embeddings}) for a "
+                             f"table of shape {self.weight.shape}, got values from {idx.min()} "
+                             f"to {idx.max()} (indices shape {idx.shape})")
+        return LOOKUP(self.weight, idx=idx.astype(np.intp, copy=True))  # a copy: kept
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
 # --- activations ------------------------------------------------------------------------------
@@ -97,6 +177,24 @@ class Tanh(Module):
         return _tensor(x).tanh()
 
 
+class GELU(Module):
+    """gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal CDF; with
+    `approximate='tanh'`, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's two forms). The
+    op table's `gelu` (one declaration, its derivative beside it). Any shape, kept."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return _tensor(x).gelu(self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
 class Sigmoid(Module):
     """σ(x) = 1/(1 + e⁻ˣ), elementwise. Any shape in, same shape out."""
 
@@ -109,7 +207,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_real("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Any) -> Tensor:
         return _tensor(x).leaky_relu(self.negative_slope)
@@ -128,7 +226,8 @@ class Softmax(Module):
             if axis != -1 and axis != dim:
                 raise TypeError(f"Softmax: got axis={axis} and dim={dim}; give only one")
             axis = dim
-        self.axis = int(axis)
+        self.axis = check_count("Softmax", "dim" if dim is not None else "axis", axis,
+                                minimum=None)
 
     def forward(self, x: Any) -> Tensor:
         x = _tensor(x)
@@ -200,8 +299,9 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True) -> None:
         super().__init__()
         self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
-        self.eps = float(eps)
-        self.momentum = None if momentum is None else float(momentum)
+        self.eps = check_real("BatchNorm1d", "eps", eps, low=0.0, low_open=True)
+        self.momentum = None if momentum is None else check_real("BatchNorm1d", "momentum",
+                                                                 momentum, low=0.0, high=1.0)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         if self.affine:

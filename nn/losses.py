@@ -44,6 +44,13 @@ import numpy as np
 import autograd_lite
 from autograd_lite import Tensor, Value, where
 
+from .checks import (
+    check_array,
+    check_count,
+    check_real,
+    check_tensor,
+    names_errors,
+)
 from .module import Module
 
 __all__ = [
@@ -78,9 +85,10 @@ Check = Callable[[np.ndarray, np.ndarray], None]
 # --- shared plumbing --------------------------------------------------------------------------
 
 def _reduction(name: str, reduction: str) -> str:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got "
-                         f"{reduction!r}")
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        kind = ValueError if isinstance(reduction, str) else TypeError
+        raise kind(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+                   [:200])
     return reduction
 
 
@@ -98,23 +106,21 @@ def _shape_error(name: str, pred_shape: tuple[int, ...],
                       "reshape the target with target.reshape(prediction.shape)")
 
 
-def _target_array(target: Any) -> np.ndarray:
-    return np.asarray(target.data if isinstance(target, Tensor) else target)
+def _target_array(target: Any, name: str = "loss", what: str = "target") -> np.ndarray:
+    """A target, weight or other constant as an array of numbers (TypeError otherwise)."""
+    return check_array(name, what, target)
 
 
-def _as_input(x: Any) -> Tensor:
+def _as_input(x: Any, name: str = "loss") -> Tensor:
     """A prediction as a Tensor (arrays keep a floating dtype; others become float64)."""
-    if isinstance(x, Tensor):
-        return x
-    array = np.asarray(x)
-    return Tensor(array if array.dtype.kind == "f" else array.astype(np.float64))
+    return check_tensor(name, "input", x, float_dtype=np.float64)
 
 
 def _tensor_pair(name: str, pred: Any, target: Any) -> tuple[Tensor, Tensor]:
     """Prediction and target as same-shaped Tensors (a target array takes pred's dtype)."""
-    pred = _as_input(pred)
+    pred = _as_input(pred, name)
     if not (isinstance(target, Tensor) and target.requires_grad):
-        array = _target_array(target)
+        array = _target_array(target, name)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{name}: target must hold numbers, got dtype {array.dtype}")
         dtype = pred.dtype if pred.dtype.kind == "f" else np.float64
@@ -138,7 +144,7 @@ def _value_pair(name: str, pred: Value | Sequence[Any],
             raise TypeError(f"{name}: expected Values or numbers, item {i} is a "
                             f"{type(v).__name__}")
     values = [v if isinstance(v, Value) else Value(float(v)) for v in values]
-    t = _target_array(target).astype(np.float64)
+    t = _target_array(target, name).astype(np.float64)
     shape = () if isinstance(pred, Value) else (len(values),)
     if t.shape != shape:
         raise _shape_error(name, shape, t.shape)
@@ -149,7 +155,7 @@ def _value_pair(name: str, pred: Value | Sequence[Any],
 
 def _constant(name: str, what: str, array: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     """A per-element constant (`weight`, `pos_weight`) broadcast to the loss's shape."""
-    a = _target_array(array).astype(dtype)
+    a = _target_array(array, name, what).astype(dtype)
     try:
         return np.broadcast_to(a, shape)
     except ValueError:
@@ -211,22 +217,24 @@ def _squared_error(p: Any, t: Any) -> Any:
     return d * d
 
 
+@names_errors("mse_loss")
 def mse_loss(input: Prediction, target: Any, *, reduction: str = "mean") -> Loss:
     """Squared error (input − target)², averaged over all elements by default."""
     return _elementwise_loss("mse_loss", input, target, _squared_error, reduction)
 
 
+@names_errors("l1_loss")
 def l1_loss(input: Prediction, target: Any, *, reduction: str = "mean") -> Loss:
     """Absolute error |input − target| (abs'(0) = 0), averaged over all elements by default."""
     return _elementwise_loss("l1_loss", input, target, lambda p, t: abs(p - t), reduction)
 
 
+@names_errors("smooth_l1_loss")
 def smooth_l1_loss(input: Prediction, target: Any, *, reduction: str = "mean",
                    beta: float = 1.0) -> Loss:
     """Smooth L1 (Huber / β): ½d²/β where |d| < β, else |d| − ½β, with d = input − target;
     β = 0 is the L1 loss."""
-    if not beta >= 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
+    beta = check_real("smooth_l1_loss", "beta", beta, low=0)
 
     def term(p: Any, t: Any) -> Any:
         d = p - t
@@ -244,7 +252,7 @@ def _class_rows(name: str, input: Any, target: Any,
                 probabilities: bool) -> tuple[Tensor, Any, tuple[int, ...]]:
     """Logits (N, C), (C,) or (N, C, d1, ...) as rows (M, C), with the targets as M labels
     (or (M, C) probabilities), and the shape of the per-sample losses."""
-    x = _as_input(input)
+    x = _as_input(input, name)
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have shape (N, C), (C,) or (N, C, d1, ...), "
                          f"got a 0-d tensor")
@@ -257,24 +265,29 @@ def _class_rows(name: str, input: Any, target: Any,
             x.transpose(0, *range(2, x.ndim), 1).reshape(-1, c)  # classes last
     if probabilities:
         t = target if isinstance(target, Tensor) and target.requires_grad else \
-            Tensor(_target_array(target).astype(x.dtype))
+            Tensor(_target_array(target, name).astype(x.dtype))
         if t.shape != x.shape:
             raise _shape_error(name, x.shape, t.shape)
         if x.ndim > 2:
             t = t.transpose(0, *range(2, x.ndim), 1)
         return rows, t.reshape(-1, c), batch
-    k = _target_array(target)
+    k = _target_array(target, name)
     if k.dtype.kind not in "iu" or k.shape != batch:
+        hint = ""
+        if x.ndim == 3 and k.shape == x.shape[:2]:  # a language model's (B, T, C) logits
+            hint = (f"; logits (B, T, C) = {x.shape} have the classes last, PyTorch's layout "
+                    f"puts them on axis 1: write {name}(logits.view(-1, {x.shape[2]}), "
+                    f"targets.view(-1)) or {name}(logits.transpose(0, 2, 1), targets)")
         raise ValueError(f"{name}: targets must be integer class labels of shape {batch} for "
                          f"input of shape {x.shape} (or class probabilities of shape "
-                         f"{x.shape}), got shape {k.shape} dtype {k.dtype}")
+                         f"{x.shape}), got shape {k.shape} dtype {k.dtype}{hint}")
     return rows, k.reshape(-1).astype(np.int64), batch
 
 
 def _class_weight(name: str, weight: Any, c: int, dtype: Any) -> np.ndarray | None:
     if weight is None:
         return None
-    w = _target_array(weight).astype(dtype)
+    w = _target_array(weight, name, "weight").astype(dtype)
     if w.shape != (c,):
         raise ValueError(f"{name}: weight must have one entry per class, shape ({c},), got "
                          f"{w.shape}")
@@ -314,18 +327,21 @@ def _nll(logp: Tensor, k: np.ndarray, valid: np.ndarray, w: np.ndarray | None,
     return _per_sample(losses, reduction, batch, weights.sum())
 
 
+@names_errors("nll_loss")
 def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities (N, C) (or (C,), (N, C, d1, ...))
     against integer labels: −weight[k]·input[k] per sample; 'mean' divides the sum by the
     summed weights of the labels (samples whose label is `ignore_index` do not count)."""
     _reduction("nll_loss", reduction)
+    ignore_index = check_count("nll_loss", "ignore_index", ignore_index, None)
     rows, k, batch = _class_rows("nll_loss", input, target, False)
     w = _class_weight("nll_loss", weight, rows.shape[1], rows.dtype)
     valid = _labels("nll_loss", k, rows.shape[1], ignore_index)
     return _nll(rows, k, valid, w, reduction, batch)
 
 
+@names_errors("cross_entropy")
 def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits (N, C) (or (C,), (N, C, d1, ...)) against integer
@@ -342,10 +358,10 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
     """
     name = "cross_entropy"
     _reduction(name, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
-    probabilities = _target_array(target).dtype.kind == "f" and \
-        np.shape(_target_array(target)) == np.shape(_target_array(input))
+    ignore_index = check_count(name, "ignore_index", ignore_index, None)
+    label_smoothing = check_real(name, "label_smoothing", label_smoothing, low=0, high=1)
+    probabilities = _target_array(target, name).dtype.kind == "f" and \
+        np.shape(_target_array(target, name)) == np.shape(_target_array(input, name, "input"))
     rows, t, batch = _class_rows(name, input, target, probabilities)
     c = rows.shape[1]
     w = _class_weight(name, weight, c, rows.dtype)
@@ -398,6 +414,7 @@ def _binary_cross_entropy_term(p: Any, t: Any) -> Any:
     return -(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
 
 
+@names_errors("binary_cross_entropy")
 def binary_cross_entropy(input: Prediction, target: Any, weight: Any = None, *,
                          reduction: str = "mean") -> Loss:
     """Binary cross-entropy of probabilities p ∈ [0, 1] against targets t ∈ [0, 1]:
@@ -426,6 +443,7 @@ def _bce_with_logits_term(x: Any, t: Any, pos_weight: Any = None) -> Any:
     return loss + (pos_weight - 1) * t * (positive_part - x + log_term)
 
 
+@names_errors("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input: Prediction, target: Any, weight: Any = None, *,
                                      reduction: str = "mean", pos_weight: Any = None) -> Loss:
     """Binary cross-entropy of sigmoid(x) against targets t, computed from the logits x:
@@ -448,6 +466,7 @@ def _check_pm1(s: np.ndarray, y: np.ndarray) -> None:
                          "; convert 0/1 labels with 2*y - 1")
 
 
+@names_errors("hinge_loss")
 def hinge_loss(scores: Prediction, y_pm1: Any, *, reduction: str = "mean") -> Loss:
     """Hinge (max-margin) loss of real scores s against labels y ∈ {−1, +1}:
 
@@ -477,6 +496,7 @@ def _penalty(name: str, params: Iterable[Any], term: Callable[[Any], Any]) -> Lo
     return Tensor(0.0) if total is None else total
 
 
+@names_errors("l1_penalty")
 def l1_penalty(params: Iterable[Any]) -> Loss:
     """L1 penalty Σ|w| over every element of every parameter (a sum, not a mean; abs'(0) = 0).
 
@@ -486,6 +506,7 @@ def l1_penalty(params: Iterable[Any]) -> Loss:
     return _penalty("l1_penalty", params, abs)
 
 
+@names_errors("l2_penalty")
 def l2_penalty(params: Iterable[Any]) -> Loss:
     """L2 penalty Σw² over every element of every parameter (a sum, not a mean, no ½).
 
@@ -510,7 +531,7 @@ class _Loss(Module):
         if value is None:
             object.__setattr__(self, name, None)
         else:
-            self.register_buffer(name, _target_array(value))
+            self.register_buffer(name, _target_array(value, type(self).__name__, name))
 
 
 class MSELoss(_Loss):
@@ -532,7 +553,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
-        self.beta = float(beta)
+        self.beta = check_real(type(self).__name__, "beta", beta, low=0)
 
     def forward(self, input: Any, target: Any) -> Loss:
         return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -546,7 +567,10 @@ class CrossEntropyLoss(_Loss):
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
         self._buffer("weight", weight)
-        self.ignore_index, self.label_smoothing = int(ignore_index), float(label_smoothing)
+        owner = type(self).__name__
+        self.ignore_index = check_count(owner, "ignore_index", ignore_index, None)
+        self.label_smoothing = check_real(owner, "label_smoothing", label_smoothing, low=0,
+                                          high=1)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
@@ -561,7 +585,7 @@ class NLLLoss(_Loss):
                  reduction: str = "mean") -> None:
         super().__init__(reduction)
         self._buffer("weight", weight)
-        self.ignore_index = int(ignore_index)
+        self.ignore_index = check_count(type(self).__name__, "ignore_index", ignore_index, None)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,

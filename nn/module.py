@@ -25,7 +25,7 @@ import numpy as np
 from autograd_lite import Tensor
 from autograd_lite.graph import next_seq
 
-__all__ = ["Module", "ModuleList", "Parameter", "Sequential", "StateEntry"]
+__all__ = ["Module", "ModuleDict", "ModuleList", "Parameter", "Sequential", "StateEntry"]
 
 
 class Parameter(Tensor):
@@ -34,7 +34,11 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, dtype: Any = np.float32, label: str = "") -> None:
-        super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+        try:
+            super().__init__(data, requires_grad=True, dtype=dtype, label=label)
+        except (TypeError, ValueError) as e:  # the engine's message, naming the class
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"Parameter: {e}") from None
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -186,7 +190,7 @@ class Module:
             if not entry.any_real and value.dtype.kind != current.dtype.kind:
                 raise TypeError(f"load_state_dict: {name!r} has dtype {value.dtype}, the "
                                 f"module expects {current.dtype}")
-            arrays[name] = value.astype(current.dtype, copy=True)
+            arrays[name] = _cast(name, value, current.dtype)
         for name, value in arrays.items():
             entries[name].set(value)
 
@@ -288,11 +292,29 @@ def _note_span(out: Any, first: int, module: Module) -> None:
         _noted_seq, _noted_end = seq, last
 
 
+def _cast(name: str, value: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`value` as `dtype`, refusing finite values that the cast would turn into inf (1e300
+    into float32): a silent inf would only show up later, as nan losses."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = value.astype(dtype, copy=True)
+    if dtype.kind == "f" and value.dtype.kind in "biuf":
+        overflow = np.isinf(converted) & np.isfinite(value)
+        if overflow.any():
+            first = value[overflow].flat[0]
+            raise ValueError(f"load_state_dict: {name!r} holds {first:.6g}, which overflows "
+                             f"{dtype} (largest {np.finfo(dtype).max:.6g}); "
+                             f"{int(overflow.sum())} value(s) would become inf")
+    return converted
+
+
 class ModuleList(Module):
     """Modules held in order and registered as "0", "1", ... (PyTorch's ModuleList)."""
 
     def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
+        if not hasattr(modules, "__iter__") or isinstance(modules, (str, bytes)):
+            raise TypeError(f"{type(self).__name__}: modules must be an iterable of Modules, "
+                            f"got {type(modules).__name__}")
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(f"{type(self).__name__}: argument {i} is a "
@@ -307,6 +329,63 @@ class ModuleList(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+
+class ModuleDict(Module):
+    """Modules held by name, in insertion order (PyTorch's ModuleDict): `d["wte"]`,
+    `d["wte"] = m`, `"wte" in d`, `len(d)`, iteration over the names, `keys()`, `values()`,
+    `items()`, `update(...)`. Each is registered under its name, so parameters are named
+    `<dict>.<key>.<param>` (nanoGPT's `transformer.wte.weight`)."""
+
+    def __init__(self, modules: Any = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise KeyError(f"ModuleDict: keys must be non-empty strings without '.', got "
+                           f"{key!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: value for key {key!r} is a "
+                            f"{type(module).__name__}, not a Module")
+        if hasattr(type(self), key) or (key in self.__dict__ and key not in self._modules):
+            raise KeyError(f"ModuleDict: key {key!r} clashes with an attribute of ModuleDict")
+        self.add_module(key, module)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+        object.__delattr__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def keys(self) -> list[str]:
+        return list(self._modules)
+
+    def values(self) -> list[Module]:
+        return list(self._modules.values())
+
+    def items(self) -> list[tuple[str, Module]]:
+        return list(self._modules.items())
+
+    def update(self, modules: Any) -> None:
+        """Add (or replace) modules from a mapping or an iterable of (key, module) pairs."""
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for pair in pairs:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"ModuleDict.update: expected a mapping or (key, module) "
+                                f"pairs, got an item {pair!r}")
+            self[pair[0]] = pair[1]
 
 
 class Sequential(ModuleList):

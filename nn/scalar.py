@@ -35,7 +35,13 @@ import numpy as np
 from autograd_lite import Value
 from autograd_lite.rng import resolve_rng
 
+from .checks import check_count, check_rng
 from .module import Module, ModuleList, StateEntry
+
+# Scalar networks are for reading and drawing: each weight is a Python object (a Value of
+# about 200 bytes with its graph), so a million of them is already 200 MB. A larger size is
+# a mistake (2**40 would exhaust memory before failing); use the Tensor layers for it.
+MAX_SCALAR_WEIGHTS = 1_000_000
 
 __all__ = ["Neuron", "Layer", "MLP"]
 
@@ -50,7 +56,7 @@ def _nonlin(nonlin: Nonlin, who: str) -> str | None:
     """"relu", "tanh" or None; micrograd's True means "relu" and False None."""
     if nonlin is True or nonlin is False:
         return "relu" if nonlin else None
-    if nonlin not in NONLINS:
+    if not (nonlin is None or isinstance(nonlin, str)) or nonlin not in NONLINS:
         raise ValueError(f"{who}: nonlin must be 'relu', 'tanh' or None (True means 'relu', False "
                          f"None), got {nonlin!r}")
     return nonlin
@@ -136,10 +142,9 @@ class Neuron(_ScalarModule):
     def __init__(self, nin: int, nonlin: Nonlin = "relu",
                  rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if isinstance(nin, bool) or not isinstance(nin, (int, np.integer)) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        nin = check_count("Neuron", "nin", nin, 1, MAX_SCALAR_WEIGHTS)
         scale = 1.0 / math.sqrt(nin)
-        init = resolve_rng(rng).uniform(-1.0, 1.0, int(nin)) * scale
+        init = resolve_rng(check_rng("Neuron", rng)).uniform(-1.0, 1.0, int(nin)) * scale
         self.w = [Value(float(x), label=f"w{i}") for i, x in enumerate(init)]
         self.b = Value(0.0, label="b")
         self.nonlin = nonlin
@@ -182,8 +187,8 @@ class Layer(_ScalarModule):
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         super().__init__()
-        if isinstance(nout, bool) or not isinstance(nout, (int, np.integer)) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        nin = check_count("Layer", "nin", nin, 1, MAX_SCALAR_WEIGHTS)
+        nout = check_count("Layer", "nout", nout, 1, MAX_SCALAR_WEIGHTS // nin)
         self.neurons = _ModuleList([Neuron(nin, **kwargs) for _ in range(int(nout))])
 
     def forward(self, xs: Inputs) -> Value | list[Value]:
@@ -203,10 +208,20 @@ class MLP(_ScalarModule):
     def __init__(self, nin: int, nouts: Sequence[int],
                  rng: np.random.Generator | None = None, *, nonlin: Nonlin = "relu") -> None:
         super().__init__()
-        sizes = [nin, *nouts]
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"MLP: nouts must be a list of layer sizes such as [4, 1], got "
+                            f"{type(nouts).__name__}")
+        sizes = [check_count("MLP", "nin", nin, 1, MAX_SCALAR_WEIGHTS),
+                 *(check_count("MLP", f"nouts[{i}]", n, 1, MAX_SCALAR_WEIGHTS)
+                   for i, n in enumerate(nouts))]
         if len(sizes) < 2:
             raise ValueError("MLP: nouts must list at least one layer size")
-        rng, hidden = resolve_rng(rng), _nonlin(nonlin, "MLP")
+        weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:], strict=False))
+        if weights > MAX_SCALAR_WEIGHTS:
+            raise ValueError(f"MLP: {sizes} would have {weights:,} scalar weights, more than "
+                             f"MAX_SCALAR_WEIGHTS={MAX_SCALAR_WEIGHTS:,}; use nn.Linear "
+                             "layers (Tensors) for networks this size")
+        rng, hidden = resolve_rng(check_rng("MLP", rng)), _nonlin(nonlin, "MLP")
         last = len(sizes) - 2
         self.layers = _ModuleList([Layer(sizes[i], sizes[i + 1],
                                          nonlin=hidden if i != last else None, rng=rng)

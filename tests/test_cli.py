@@ -438,3 +438,174 @@ def test_draw_steps_into_a_file_is_refused(tmp_path):
     (tmp_path / "taken").write_text("")
     done = run("draw", "x*x", "x=1", "-o", "g.svg", "--steps", "taken", cwd=tmp_path)
     assert_one_line_error(done, "--steps", "not a folder")
+
+# --- hardening: bad data, huge models, divergence and special files give one line -------------
+
+
+def idx(path: Path, array: np.ndarray, code: int) -> None:
+    big_endian = {0x08: ">u1", 0x09: ">i1", 0x0C: ">i4", 0x0D: ">f4"}[code]
+    header = struct.pack(">BBBB", 0, 0, code, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.astype(big_endian).tobytes())
+
+
+def idx_folder(folder: Path, labels, code: int = 0x08, test_labels=None) -> Path:
+    folder.mkdir()
+    idx(folder / "train-images-idx3-ubyte", np.zeros((len(labels), 4, 4)), 0x08)
+    idx(folder / "train-labels-idx1-ubyte", np.array(labels), code)
+    if test_labels is not None:
+        idx(folder / "t10k-images-idx3-ubyte", np.zeros((len(test_labels), 4, 4)), 0x08)
+        idx(folder / "t10k-labels-idx1-ubyte", np.array(test_labels), code)
+    return folder
+
+
+@pytest.mark.parametrize(("labels", "code", "test_labels", "fragment"), [
+    ([0, 1, -5, 1], 0x09, None, "hold label -5, outside [0, 65536)"),
+    ([0, 1, 2**31 - 1, 1], 0x0C, None, "hold label 2147483647, outside [0, 65536)"),
+    ([0.5, 1.7, float("nan"), 1.0], 0x0D, None, "must be integer class labels, got dtype "
+                                                "float32 (e.g. 0.5)"),
+    ([0, 1, 0, 1], 0x08, [0, 7], "t10k-labels-idx1-ubyte hold label 7, outside [0, 2) "
+                                 "(2 classes)"),
+    ([1], 0x08, None, "has 1 sample; training needs at least 2"),
+])
+def test_bad_idx_data_gives_one_line_and_status_2(tmp_path, monkeypatch, capsys, labels, code,
+                                                  test_labels, fragment):
+    folder = idx_folder(tmp_path / "data", labels, code, test_labels)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--data", str(folder), "--epochs", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("autograd-lite: error: cannot read the dataset")
+    assert fragment in err[0]
+
+
+def test_a_label_of_2_to_the_31_in_a_subprocess_allocates_nothing_and_has_no_traceback(tmp_path):
+    folder = idx_folder(tmp_path / "data", [0, 2**31 - 1], 0x0C)
+    assert_one_line_error(run("train", "--data", str(folder), "--epochs", "1", cwd=tmp_path,
+                              timeout=60), "hold label 2147483647")
+
+
+@pytest.mark.parametrize(("hidden", "fragment"), [
+    (",".join(["4096"] * 60), "at most 32 hidden layers (a deeper plain MLP does not train), "
+                              "got 60"),
+    ("4096,4096,4096,4096", "a 2-4096-4096-4096-4096-2 MLP has 50,364,418 parameters, more "
+                            "than the command line's limit of 50,000,000"),
+])
+def test_networks_beyond_the_documented_limits_are_refused_at_once(tmp_path, monkeypatch,
+                                                                   capsys, hidden, fragment):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--data", "xor", "--hidden", hidden, "--epochs", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0]
+
+
+def test_sgd_with_lr_1e30_exits_1_with_one_line_and_saves_nothing(tmp_path):
+    done = run("train", "--data", "xor", "--optimizer", "sgd", "--lr", "1e30", "--save",
+               "m.npz", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "training diverged" in lines[0] and "smaller --lr" in lines[0]
+    assert "final accuracy" not in done.stdout and list(tmp_path.iterdir()) == []
+
+
+def test_a_non_finite_model_is_never_saved_by_train(tmp_path, monkeypatch, capsys):
+    real = demo.train_classifier
+
+    def train(*args, **kwargs):
+        model, history = real(*args, **kwargs)
+        model[0].weight.data[0, 0] = np.nan  # as if a divergence slipped through
+        return model, history
+
+    monkeypatch.setattr(demo, "train_classifier", train)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--data", "xor", "--hidden", "4", "--epochs", "1", "--save",
+                 "m.npz"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "non-finite" in err[0] and "was not written" in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and symlinks")
+def test_save_and_draw_refuse_a_fifo_and_write_through_a_symlink(tmp_path, monkeypatch, capsys):
+    import os
+    import stat
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("pipe.npz")
+    os.mkfifo("pipe.svg")
+    assert main(["train", "--data", "xor", "--epochs", "1", "--save", "pipe.npz"]) == 2
+    assert main(["draw", "x", "x=1", "-o", "pipe.svg"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["autograd-lite: error: --save: pipe.npz is a FIFO (named pipe), not a "
+                   "regular file; only regular files are written",
+                   "autograd-lite: error: --output: pipe.svg is a FIFO (named pipe), not a "
+                   "regular file; only regular files are written"]
+    assert all(stat.S_ISFIFO(os.lstat(p).st_mode) for p in ("pipe.npz", "pipe.svg"))
+    Path("real").mkdir()
+    Path("real/g.svg").write_text("old")
+    os.chmod("real/g.svg", 0o600)
+    Path("g.svg").symlink_to("real/g.svg")
+    assert main(["draw", "x", "x=1", "-o", "g.svg"]) == 0
+    assert Path("g.svg").is_symlink() and "<svg" in Path("real/g.svg").read_text()
+    assert stat.S_IMODE(os.stat("real/g.svg").st_mode) == 0o600
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_during_train_exits_130_with_one_line_and_saves_nothing(tmp_path):
+    import signal
+    import threading
+
+    process = subprocess.Popen([sys.executable, "-m", "autograd_lite", "train", "--data",
+                                "spirals", "--epochs", "100000", "--hidden", "8", "--save",
+                                "m.npz", "--no-progress"], cwd=tmp_path, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    killer = threading.Timer(120, process.kill)  # never hang the suite if no line comes
+    killer.start()
+    try:
+        for line in process.stdout:
+            if line.split()[:2] == ["epoch", "2/100000"]:  # the number is right-aligned
+                break
+        process.send_signal(signal.SIGINT)
+    finally:
+        killer.cancel()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == ["autograd-lite: interrupted"]
+    assert list(tmp_path.iterdir()) == []
+
+
+CLI_TOKENS = ["train", "demo", "tour", "grad", "draw", "--data", "--hidden", "--lr",
+              "--epochs", "--batch-size", "--val-split", "--seed", "--save", "--plot",
+              "--log-every", "--optimizer", "--activation", "--out", "-o", "--rankdir", "--",
+              "-x", "x", "x=1", "x=nan", "1e30", "-1", "0", "0.5", "nan", "inf", "1e400",
+              "64,32", ",", "4096," * 40, "m.npz", "c.png", "/dev/null", "", " ", "é",
+              "\x00", "99999999999999999999999", "sgd", "relu", "moons", "xor", "LR"]
+
+
+def test_the_argument_parser_answers_any_argv_with_a_result_or_one_line(monkeypatch, tmp_path,
+                                                                        capsys):
+    """Random argument lists: the handlers are replaced (no training runs), so this checks
+    parsing and the argument types: status 0, or 2 with one `autograd-lite: error:` line -
+    never a traceback."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    for name in ("_cmd_train", "_cmd_demo", "_cmd_tour", "_cmd_grad", "_cmd_draw"):
+        monkeypatch.setattr(cli, name, lambda args: 0)
+    monkeypatch.chdir(tmp_path)
+
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(argv=st.lists(st.sampled_from(CLI_TOKENS), max_size=6))
+    def check(argv):
+        capsys.readouterr()
+        try:
+            status = main(argv)
+        except SystemExit as e:  # --help / --version print and exit 0
+            status = e.code
+        err = capsys.readouterr().err
+        assert status in (0, 2), (argv, err)
+        if status == 2 and "usage:" not in err:  # no command: the help, as documented
+            lines = err.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("autograd-lite: error: "), err
+
+    check()

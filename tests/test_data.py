@@ -243,7 +243,7 @@ def test_mismatched_array_lengths_raise():
 
 @pytest.mark.parametrize("bad", [0, -3])
 def test_batch_size_below_one_raises(bad):
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         DataLoader(_labelled(4), batch_size=bad)
 
 
@@ -381,9 +381,11 @@ def test_spirals_are_deterministic_given_seed_or_rng():
     (lambda: spirals(2, classes=3), "n must be an int >= 3"),
     (lambda: spirals(10, classes=0), "classes must be an int >= 1"),
     (lambda: spirals(10.5), "n must be an int"),
+    (lambda: moons(10, noise=float("nan")), "noise"),
+    (lambda: moons("10"), "moons: n must be an int"),
 ])
 def test_dataset_arguments_are_validated(call, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):  # TypeError: not an int
         call()
 
 
@@ -554,3 +556,70 @@ def test_real_fashion_mnist_files():
         assert x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
         assert y.dtype == np.int64 and y.min() == 0 and y.max() == 9
         assert np.bincount(y).tolist() == [len(y) // 10] * 10  # Fashion-MNIST is balanced
+
+
+# --- bounded reads and labels -------------------------------------------------------------------
+
+
+def test_load_idx_inflates_no_further_than_the_header_announces(tmp_path):
+    """A 1 MB .gz announcing 100 bytes (it would inflate to 1 GiB) is refused after 101."""
+    import tracemalloc
+    import zlib
+
+    header = bytes([0, 0, 0x08, 1]) + struct.pack(">I", 100)
+    start, segment = (zlib.compressobj(9, zlib.DEFLATED, -15) for _ in range(2))
+    head = start.compress(header) + start.flush(zlib.Z_FULL_FLUSH)
+    block = segment.compress(bytes(1 << 20)) + segment.flush(zlib.Z_FULL_FLUSH)  # 1 MiB
+    end = zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+    # gzip framing around one flushed 1 MiB block repeated 1024 times (independent blocks
+    # concatenate); the trailer's CRC is not computed: a bounded reader never gets there
+    blob = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + head + block * 1024 + end
+            + struct.pack("<II", 0, (len(header) + (1 << 30)) & 0xFFFFFFFF))
+    path = write(tmp_path / "bomb-labels.gz", blob)
+    assert path.stat().st_size < 1_500_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="trailing bytes: header announces shape "
+                                             r"\(100,\) of uint8"):
+            load_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000
+
+
+def test_load_idx_refuses_a_header_larger_than_max_bytes_before_reading(tmp_path):
+    header = bytes([0, 0, 0x0E, 3]) + struct.pack(">3I", 10**4, 10**4, 10**4)  # 8 TB
+    with pytest.raises(ValueError, match="more than max_bytes=4294967296"):
+        load_idx(write(tmp_path / "huge", header))
+    small = write(tmp_path / "small", idx_bytes(_ARRAYS["int8_1d"]))
+    with pytest.raises(ValueError, match="more than max_bytes=3"):
+        load_idx(small, max_bytes=3)
+
+
+def _labels_folder(tmp_path: Path, labels: np.ndarray) -> Path:
+    images = np.zeros((len(labels), 4, 4), dtype=np.uint8)
+    write(tmp_path / "train-images-idx3-ubyte", idx_bytes(images))
+    write(tmp_path / "train-labels-idx1-ubyte", idx_bytes(labels))
+    return tmp_path
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    (np.array([0.5, 1.7, np.nan], dtype=np.float32), "must be integer class labels, got "
+                                                     "dtype float32"),
+    (np.array([1, -5, 2], dtype=np.int8), "hold label -5, outside"),
+    (np.array([0, 2**31 - 1], dtype=np.int32), "hold label 2147483647, outside "
+                                               r"\[0, 65536\)"),
+])
+def test_load_mnist_like_refuses_bad_labels(tmp_path, labels, message):
+    with pytest.raises(ValueError, match="load_mnist_like: the labels in .*" + message):
+        load_mnist_like(_labels_folder(tmp_path, labels))
+
+
+def test_load_mnist_like_checks_labels_against_num_classes(tmp_path):
+    folder = _labels_folder(tmp_path, np.array([0, 3, 9], dtype=np.uint8))
+    assert load_mnist_like(folder, num_classes=10)[1].tolist() == [0, 3, 9]
+    with pytest.raises(ValueError, match=r"label 9, outside \[0, 5\) \(5 classes\)"):
+        load_mnist_like(folder, num_classes=5)
+    with pytest.raises(TypeError, match="num_classes must be an int"):
+        load_mnist_like(folder, num_classes=2.5)

@@ -190,3 +190,69 @@ def test_values_dtypes_and_shapes_match_pytorch():
                                    err_msg=f"{name}{args}")
     x = torch.zeros(2, 3, dtype=torch.float64)
     assert str(torch.zeros_like(x).dtype) == "torch." + str(f.zeros_like(np.zeros((2, 3))).dtype)
+
+
+# --- multinomial ------------------------------------------------------------------------------
+
+def test_multinomial_with_replacement_follows_the_row_weights():
+    counts = np.bincount(f.multinomial([1.0, 0.0, 3.0], 40_000, replacement=True,
+                                       generator=np.random.default_rng(0)).data, minlength=3)
+    assert counts[1] == 0
+    assert abs(counts[2] / 40_000 - 0.75) < 0.01  # weights need not sum to 1
+
+
+def test_multinomial_draws_each_row_independently_and_returns_int64():
+    probs = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
+    out = f.multinomial(probs, 4, replacement=True)
+    assert out.dtype == np.int64 and out.shape == (2, 4) and not out.requires_grad
+    assert out.data.tolist() == [[1] * 4, [2] * 4]
+    assert f.multinomial(Tensor([0.2, 0.8]), 1).shape == (1,)
+
+
+def test_multinomial_without_replacement_never_repeats_a_category():
+    gen = np.random.default_rng(1)
+    for _ in range(50):
+        row = f.multinomial([0.5, 0.1, 0.0, 0.3, 0.1], 4, generator=gen).data
+        assert sorted(row.tolist()) == [0, 1, 3, 4]  # all non-zero ones, each once
+    # the first draw follows the weights, as sequential sampling without replacement does
+    firsts = np.bincount([f.multinomial([1.0, 3.0], 2, generator=gen).data[0]
+                          for _ in range(8000)], minlength=2)
+    assert abs(firsts[1] / 8000 - 0.75) < 0.02
+
+
+def test_multinomial_is_reproducible_with_manual_seed():
+    autograd_lite.manual_seed(5)
+    a = autograd_lite.multinomial(np.ones((3, 10)), 5)
+    autograd_lite.manual_seed(5)
+    assert np.array_equal(autograd_lite.multinomial(np.ones((3, 10)), 5).data, a.data)
+
+
+@pytest.mark.parametrize("probs, n, kwargs, error, words", [
+    ([0.5, -0.1], 1, {}, ValueError, "finite and non-negative"),
+    ([0.5, np.nan], 1, {}, ValueError, "finite and non-negative"),
+    ([[0.0, 0.0], [1.0, 1.0]], 1, {}, ValueError, r"positive total weight; row\(s\) \[0\]"),
+    ([1.0, 0.0, 1.0], 4, {}, ValueError, "cannot draw 4 samples without replacement from 3 "
+                                         "categories"),
+    ([1.0], 0, {}, ValueError, "num_samples must be a positive int"),
+    (np.ones((2, 2, 2)), 1, {}, ValueError, r"\(C,\) or \(R, C\).*\(2, 2, 2\)"),
+    (np.array(["a"]), 1, {}, TypeError, "dtype <U1"),
+    ([1.0], 1, {"generator": np.random.RandomState(0)}, TypeError, "numpy.random.Generator"),
+])
+def test_multinomial_refuses_bad_input(probs, n, kwargs, error, words):
+    with pytest.raises(error, match=words):
+        f.multinomial(probs, n, **kwargs)
+
+
+def test_multinomial_agrees_with_torch_on_shapes_and_rules():
+    torch = pytest.importorskip("torch")
+    probs = np.array([[0.2, 0.0, 0.8], [1.0, 1.0, 1.0]])
+    for replacement in (False, True):
+        ours = f.multinomial(probs, 2, replacement)
+        theirs = torch.multinomial(torch.tensor(probs), 2, replacement)
+        assert ours.shape == tuple(theirs.shape) and str(theirs.dtype) == "torch.int64"
+    with pytest.raises(RuntimeError):
+        torch.multinomial(torch.tensor([1.0, 0.0, 1.0]), 4)  # the case we refuse too
+    # non-zero categories first, then the zero-weight one: torch's CPU order
+    assert sorted(f.multinomial([1.0, 0.0, 1.0], 3).data[:2].tolist()) == [0, 2]
+    assert f.multinomial([1.0, 0.0, 1.0], 3).data[2] == 1
+    assert torch.multinomial(torch.tensor([1.0, 0.0, 1.0]), 3)[2].item() == 1

@@ -11,8 +11,10 @@ import pytest
 
 from autograd_lite import Tensor, gradcheck, manual_seed, no_grad
 from nn.layers import (
+    GELU,
     BatchNorm1d,
     Dropout,
+    Embedding,
     Flatten,
     LeakyReLU,
     Linear,
@@ -508,3 +510,183 @@ def test_a_network_of_layers_trains_end_to_end():
             for p in net.parameters():
                 p.data = p.data - 0.5 * p.grad
     assert losses[-1] < 0.5 * losses[0]
+
+
+# --- Embedding --------------------------------------------------------------------------------
+
+def test_embedding_weight_has_pytorchs_layout_and_standard_normal_init():
+    layer = Embedding(1000, 50, rng=np.random.default_rng(0))
+    assert layer.weight.shape == (1000, 50) and layer.weight.dtype == np.float32
+    assert abs(layer.weight.data.mean()) < 0.01 and abs(layer.weight.data.std() - 1) < 0.01
+    assert repr(layer) == "Embedding(1000, 50)"
+
+
+def test_embedding_looks_up_rows_for_any_index_shape():
+    layer = Embedding(7, 3)
+    idx = np.array([[0, 6, 2], [2, 2, 1]])
+    y = layer(idx)
+    assert y.shape == (2, 3, 3)
+    assert np.array_equal(y.data, layer.weight.data[idx])
+    assert np.array_equal(layer(Tensor(idx, dtype=np.int64)).data, y.data)
+
+
+def test_embedding_gradient_accumulates_over_repeated_indices():
+    layer = Embedding(5, 2)
+    idx = np.array([[1, 3, 1], [1, 0, 3]])
+    g = rand(2, 3, 2)
+    layer(idx).backward(g)
+    expected = np.zeros((5, 2))
+    for (i, j), k in np.ndenumerate(idx):
+        expected[k] += g[i, j]
+    assert np.allclose(layer.weight.grad, expected, atol=1e-6)
+    assert np.array_equal(layer.weight.grad[[2, 4]], np.zeros((2, 2)))  # unused rows: zeros
+
+
+def test_embedding_gradcheck_in_float64():
+    idx = np.array([[0, 2, 2, 1], [1, 1, 3, 0]])
+    w = rand(4, 3)
+    assert gradcheck(lambda wt: (wt[idx] * wt[idx].tanh()).sum(), w)
+    layer = Embedding(4, 3)
+    assert gradcheck(lambda wt: _with(layer, "weight", wt)(idx).sin(), w)
+
+
+def _with(layer: Module, name: str, value: Tensor) -> Module:
+    setattr(layer, name, value)
+    return layer
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (np.array([0.0, 1.0]), TypeError, "integers"),
+    (np.array([True, False]), TypeError, "integers"),
+    (np.array([0, 5]), ValueError, r"\[0, 5\).*from 0 to 5"),
+    (np.array([-1, 2]), ValueError, r"\[0, 5\).*from -1 to 2"),
+])
+def test_embedding_refuses_float_and_out_of_range_indices(bad, error, words):
+    with pytest.raises(error, match=f"Embedding: .*{words}"):
+        Embedding(5, 2)(bad)
+
+
+def test_embedding_equals_pytorch_in_float64_with_gradients():
+    torch = pytest.importorskip("torch")
+    w = rand(6, 4)
+    idx = np.array([[5, 0, 5], [2, 5, 1]])
+    g = rand(2, 3, 4, seed=1)
+    ours = Embedding(6, 4)
+    ours.weight = Tensor(w, requires_grad=True)
+    ours(idx).backward(g)
+    ref = torch.nn.Embedding(6, 4).double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(w))
+    out = ref(torch.tensor(idx))
+    out.backward(torch.tensor(g))
+    assert np.allclose(ours(idx).data, out.detach().numpy(), rtol=0, atol=0)
+    assert np.allclose(ours.weight.grad, ref.weight.grad.numpy(), rtol=1e-14, atol=1e-14)
+
+
+# --- GELU -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_module_matches_its_formula_and_gradchecks(approximate):
+    from math import erf
+
+    x = np.linspace(-4, 4, 17)
+    y = GELU(approximate)(x).data
+    if approximate == "none":
+        expected = np.array([0.5 * v * (1 + erf(v / math.sqrt(2))) for v in x])
+    else:
+        expected = 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    assert np.allclose(y, expected, atol=1e-12)
+    assert gradcheck(lambda t: GELU(approximate)(t), rand(3, 5))
+    assert repr(GELU(approximate)) == f"GELU(approximate='{approximate}')"
+
+
+def test_gelu_keeps_float32_and_refuses_an_unknown_approximation():
+    assert GELU()(np.ones(3, dtype=np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
+        GELU("erf")
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_equals_pytorch_in_float64_with_gradients(approximate):
+    torch = pytest.importorskip("torch")
+    x = rand(4, 6) * 3
+    xt = Tensor(x, requires_grad=True)
+    GELU(approximate)(xt).backward(np.cos(x))
+    tx = torch.tensor(x, requires_grad=True)
+    torch.nn.GELU(approximate)(tx).backward(torch.tensor(np.cos(x)))
+    assert np.allclose(GELU(approximate)(x).data, torch.nn.GELU(approximate)(
+        torch.tensor(x)).numpy(), rtol=1e-14, atol=1e-15)
+    assert np.allclose(xt.grad, tx.grad.numpy(), rtol=1e-13, atol=1e-14)
+
+
+# --- BatchNorm1d on (N, C, L) -----------------------------------------------------------------
+
+def test_batchnorm_on_n_c_l_normalises_over_batch_and_length_per_channel():
+    x = rand(8, 3, 5) * np.array([1, 4, 0.5])[:, None] + np.array([2, -1, 7])[:, None]
+    bn = BatchNorm1d(3)
+    y = bn(x).data
+    assert y.shape == (8, 3, 5)
+    assert np.allclose(y.mean(axis=(0, 2)), 0, atol=1e-10)
+    assert np.allclose(y.var(axis=(0, 2)), 1, atol=1e-3)
+    n = 8 * 5
+    assert np.allclose(bn.running_var, 0.9 + 0.1 * x.var(axis=(0, 2)) * n / (n - 1))
+
+
+def test_batchnorm_on_n_c_l_gradchecks_through_the_statistics():
+    bn = BatchNorm1d(3)
+    gamma, beta = rand(3, seed=2), rand(3, seed=3)
+    assert gradcheck_layer(bn, rand(4, 3, 5))
+    bn.weight, bn.bias = Tensor(gamma), Tensor(beta)
+
+    def f(x: Tensor, g: Tensor, b: Tensor) -> Tensor:
+        bn.weight, bn.bias = g, b
+        return bn(x)
+
+    assert gradcheck(f, rand(4, 3, 5), gamma, beta)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (6, 3, 4)])
+def test_batchnorm_equals_pytorch_in_float64_on_n_c_and_n_c_l(shape):
+    torch = pytest.importorskip("torch")
+    x, g = rand(*shape), rand(*shape, seed=1)
+    ours = BatchNorm1d(3)
+    ours.weight, ours.bias = Tensor(rand(3, seed=2), requires_grad=True), \
+        Tensor(rand(3, seed=3), requires_grad=True)
+    xt = Tensor(x, requires_grad=True)
+    ours(xt).backward(g)
+    ref = torch.nn.BatchNorm1d(3).double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(ours.weight.data))
+        ref.bias.copy_(torch.tensor(ours.bias.data))
+    tx = torch.tensor(x, requires_grad=True)
+    out = ref(tx)
+    out.backward(torch.tensor(g))
+    assert np.allclose(xt.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert np.allclose(ours.weight.grad, ref.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert np.allclose(ours.bias.grad, ref.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(ours.running_mean, ref.running_mean.numpy(), atol=1e-6)
+    assert np.allclose(ours.running_var, ref.running_var.numpy(), atol=1e-6)
+    ours.eval(), ref.eval()
+    assert np.allclose(ours(x).data, ref(torch.tensor(x)).detach().numpy(), atol=1e-6)
+
+
+def test_embedding_scatter_equals_np_add_at_and_has_second_derivatives():
+    from nn.layers import _scatter_rows_forward
+
+    rng = np.random.default_rng(3)
+    idx, g = rng.integers(0, 9, (7, 5)), rng.standard_normal((7, 5, 3))
+    expected = np.zeros((9, 3))
+    np.add.at(expected, idx, g)
+    assert np.allclose(_scatter_rows_forward(g, idx, 9), expected, atol=1e-12)
+    assert np.array_equal(_scatter_rows_forward(g[:0], idx[:0], 9), np.zeros((9, 3)))
+    layer = Embedding(4, 3)
+    ids = np.array([[0, 2, 2], [3, 0, 2]])
+    assert gradcheck(lambda w: (_with(layer, "weight", w)(ids) ** 2).sin(), rand(4, 3), order=2)
+
+
+def test_embedding_of_empty_indices_is_empty_with_zero_gradient():
+    layer = Embedding(4, 3)
+    y = layer(np.zeros((0, 2), dtype=np.int64))
+    assert y.shape == (0, 2, 3)
+    y.sum().backward()
+    assert np.array_equal(layer.weight.grad, np.zeros((4, 3)))

@@ -498,3 +498,53 @@ def test_loss_modules_on_a_scalar_mlp():
                               **({"pos_weight": np.array([1.0, 2.0])}
                                  if functional is binary_cross_entropy_with_logits else {}))
         assert loss.data == pytest.approx(expected.item(), rel=1e-12)
+
+
+# --- a language model's (B, T, C) logits ----------------------------------------------------------
+
+def _lm_batch() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((2, 4, 5))  # (B, T, C)
+    targets = rng.integers(0, 5, (2, 4))
+    targets[0, 3] = targets[1, 2] = -1  # padding, skipped with ignore_index=-1
+    return logits, targets
+
+
+def test_cross_entropy_of_b_t_c_logits_flattened_or_transposed_agree_and_skip_padding():
+    logits, targets = _lm_batch()
+    flat = Tensor(logits, requires_grad=True)
+    a = cross_entropy(flat.view(-1, 5), targets.reshape(-1), ignore_index=-1)
+    a.backward()
+    moved = Tensor(logits, requires_grad=True)
+    b = cross_entropy(moved.transpose(0, 2, 1), targets, ignore_index=-1)  # PyTorch's (B, C, T)
+    b.backward()
+    keep = targets != -1
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = -logp[keep, targets[keep]].mean()  # the mean over the 6 counted positions
+    assert math.isclose(a.item(), expected, rel_tol=1e-12)
+    assert math.isclose(b.item(), expected, rel_tol=1e-12)
+    assert np.allclose(flat.grad, moved.grad, atol=1e-15)
+    assert np.all(flat.grad[~keep] == 0)
+    assert gradcheck(lambda z: cross_entropy(z.view(-1, 5), targets.reshape(-1),
+                                             ignore_index=-1), logits)
+
+
+def test_cross_entropy_of_b_t_c_logits_against_b_t_targets_says_how_to_write_it():
+    logits, targets = _lm_batch()
+    with pytest.raises(ValueError, match=r"classes last.*cross_entropy\(logits.view\(-1, 5\), "
+                                         r"targets.view\(-1\)\)"):
+        cross_entropy(Tensor(logits), targets, ignore_index=-1)
+
+
+def test_cross_entropy_of_b_t_c_logits_equals_pytorch_in_float64():
+    torch = pytest.importorskip("torch")
+    logits, targets = _lm_batch()
+    ours = Tensor(logits, requires_grad=True)
+    loss = cross_entropy(ours.view(-1, 5), targets.reshape(-1), ignore_index=-1)
+    loss.backward()
+    theirs = torch.tensor(logits, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(theirs.view(-1, 5), torch.tensor(targets).view(-1),
+                                            ignore_index=-1)
+    ref.backward()
+    assert math.isclose(loss.item(), ref.item(), rel_tol=1e-13)
+    assert np.allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)

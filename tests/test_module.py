@@ -199,3 +199,74 @@ def test_deep_nesting_is_walked_without_recursion():
         m = Sequential(m)
     assert len(list(m.parameters())) == 2
     assert repr(m).count("Sequential(") == 3000
+
+
+# --- ModuleDict -------------------------------------------------------------------------------
+
+def test_module_dict_registers_modules_by_name_in_insertion_order():
+    from nn.module import ModuleDict
+
+    d = ModuleDict({"wte": Affine(2, 3), "h": Sequential(Affine(3, 3))})
+    d["ln_f"] = WithBuffer()
+    assert list(d) == d.keys() == ["wte", "h", "ln_f"] and len(d) == 3 and "h" in d
+    assert d["wte"] is d.wte and d.values()[0] is d["wte"]
+    assert [n for n, _ in d.named_parameters()] == [
+        "wte.weight", "wte.bias", "h.0.weight", "h.0.bias", "ln_f.scale"]
+    assert "ln_f.count" in d.state_dict()
+    del d["h"]
+    assert d.keys() == ["wte", "ln_f"] and "h.0.weight" not in dict(d.named_parameters())
+    d.update([("h", Affine(3, 3))])
+    assert [k for k, _ in d.items()] == ["wte", "ln_f", "h"]
+    assert repr(ModuleDict({"a": Affine(2, 1)})) == "ModuleDict(\n  (a): Affine(2 -> 1)\n)"
+
+
+@pytest.mark.parametrize("key, value, error, words", [
+    ("a", np.ones(2), TypeError, "value for key 'a' is a ndarray, not a Module"),
+    ("a.b", Affine(1, 1), KeyError, "without '.'"),
+    ("", Affine(1, 1), KeyError, "non-empty strings"),
+    ("keys", Affine(1, 1), KeyError, "clashes with an attribute"),
+    ("training", Affine(1, 1), KeyError, "clashes with an attribute"),
+])
+def test_module_dict_refuses_bad_keys_and_values(key, value, error, words):
+    from nn.module import ModuleDict
+
+    with pytest.raises(error, match=words):
+        ModuleDict()[key] = value
+
+
+# --- weight tying -------------------------------------------------------------------------------
+
+def test_a_tied_embedding_and_output_layer_share_one_parameter_counted_once(tmp_path):
+    import nn
+
+    class TinyLM(Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.wte = nn.Embedding(5, 3)
+            self.lm_head = nn.Linear(3, 5, bias=False)
+            self.lm_head.weight = self.wte.weight  # (5, 3) both: PyTorch's layouts agree
+
+        def forward(self, idx: np.ndarray) -> Tensor:
+            return self.lm_head(self.wte(idx))
+
+    lm = TinyLM()
+    assert [n for n, _ in lm.named_parameters()] == ["wte.weight"]
+    assert list(lm.state_dict()) == ["wte.weight"]
+    idx = np.array([1, 1, 4])
+    w = lm.wte.weight.data.astype(np.float64)
+    lm(idx).backward(np.ones((3, 5), dtype=np.float32))
+    # both uses add into the one gradient: the lookup's rows and the output layer's x·ḡ
+    expected = np.zeros((5, 3))
+    np.add.at(expected, idx, np.ones((3, 5)) @ w)
+    expected += np.ones((5, 3)) * w[idx].sum(0)
+    assert np.allclose(lm.wte.weight.grad, expected, atol=1e-5)
+    opt = nn.optim.SGD(lm.parameters(), lr=0.1)
+    assert len(opt.param_groups[0]["params"]) == 1
+    opt.step()  # one update of the shared weight, seen by both layers
+    assert lm.lm_head.weight is lm.wte.weight
+    assert np.allclose(lm.wte.weight.data, w - 0.1 * expected, atol=1e-5)
+    nn.save(lm, tmp_path / "lm.npz")
+    fresh = TinyLM()
+    nn.load(fresh, tmp_path / "lm.npz")
+    assert np.array_equal(fresh.lm_head.weight.data, lm.wte.weight.data)
+    assert fresh.lm_head.weight is fresh.wte.weight

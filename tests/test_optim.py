@@ -6,6 +6,10 @@ state; the schedulers give PyTorch's learning-rate sequences."""
 from __future__ import annotations
 
 import math
+import signal
+import subprocess
+import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -682,3 +686,100 @@ def test_adam_minimizes_least_squares_through_the_engine():
         opt.step()
     solution = np.linalg.lstsq(A, b, rcond=None)[0]
     np.testing.assert_allclose(x.data, solution, atol=1e-6)
+
+
+# --- hardening: every hyper-parameter checked where it enters; steps are all or nothing ---------
+
+INF, NAN = float("inf"), float("nan")
+
+
+@pytest.mark.parametrize("cls, hyper, error, pattern", [
+    (SGD, dict(lr=INF), ValueError, r"SGD: invalid lr=inf \(must be finite and >= 0\)"),
+    (SGD, dict(lr=NAN), ValueError, "SGD: invalid lr=nan"),
+    (SGD, dict(lr="0.1"), TypeError, "SGD: lr must be a real number, got str '0.1'"),
+    (SGD, dict(lr=None), TypeError, "SGD: lr must be a real number"),
+    (SGD, dict(momentum=INF), ValueError, "SGD: invalid momentum=inf"),
+    (SGD, dict(dampening=2.0), ValueError, "SGD: invalid dampening=2.0"),
+    (SGD, dict(nesterov="yes"), TypeError, "SGD: nesterov must be True or False"),
+    (Adagrad, dict(eps=NAN), ValueError, "Adagrad: invalid eps=nan"),
+    (Adagrad, dict(lr_decay=INF), ValueError, "Adagrad: invalid lr_decay=inf"),
+    (RMSprop, dict(alpha=1.5), ValueError, r"RMSprop: invalid alpha=1.5 \(must be finite "
+                                           r"and >= 0 and <= 1\)"),
+    (RMSprop, dict(weight_decay=INF), ValueError, "RMSprop: invalid weight_decay=inf"),
+    (Adam, dict(betas=0.9), TypeError, "Adam: betas must be a pair"),
+    (Adam, dict(betas=(0.9, NAN)), ValueError, r"Adam: invalid betas\[1\]=nan"),
+    (Adam, dict(betas=(0.9, "0.999")), TypeError, r"Adam: betas\[1\] must be a real number"),
+    (Adam, dict(eps=-INF), ValueError, "Adam: invalid eps=-inf"),
+    (AdamW, dict(lr=INF), ValueError, "AdamW: invalid lr=inf"),
+    (AdamW, dict(amsgrad=None), TypeError, "AdamW: amsgrad must be True or False"),
+])
+def test_non_finite_and_mistyped_hyperparameters_are_refused_naming_optimizer_and_argument(
+        cls, hyper, error, pattern):
+    with pytest.raises(error, match=pattern):
+        cls([param()], **hyper)
+
+
+@pytest.mark.parametrize("make, error, pattern", [
+    (lambda o: StepLR(o, step_size=1.5), TypeError, "StepLR: step_size must be an int"),
+    (lambda o: StepLR(o, step_size=2, gamma=NAN), ValueError, "StepLR: invalid gamma=nan"),
+    (lambda o: ExponentialLR(o, gamma=INF), ValueError, "ExponentialLR: invalid gamma=inf"),
+    (lambda o: CosineAnnealingLR(o, T_max=NAN), ValueError, "CosineAnnealingLR: invalid T_max"),
+    (lambda o: CosineAnnealingLR(o, T_max=5, eta_min=-1.0), ValueError, "invalid eta_min"),
+    (lambda o: ReduceLROnPlateau(o, factor=-0.5), ValueError, "invalid factor=-0.5"),
+    (lambda o: ReduceLROnPlateau(o, patience=2.5), TypeError, "patience must be an int"),
+    (lambda o: ReduceLROnPlateau(o, min_lr=NAN), ValueError, "invalid min_lr=nan"),
+    (lambda o: ReduceLROnPlateau(o, threshold=INF), ValueError, "invalid threshold=inf"),
+    (lambda o: StepLR(o, step_size=1, last_epoch=-2), ValueError, "last_epoch must be an int"),
+])
+def test_bad_scheduler_arguments_are_refused_naming_them(make, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make(SGD([param()], lr=0.1))
+
+
+STEP_INTERRUPTED = """
+import os, signal, sys, time
+import numpy as np
+from nn.module import Parameter
+from nn.optim import SGD
+
+class SlowSGD(SGD):                       # a step long enough to be interrupted in the middle
+    def _update(self, param, grad, state, group):
+        if param is self.param_groups[0]["params"][0].data:
+            print("stepping", flush=True)
+            time.sleep(0.5)               # SIGINT arrives here, after the first update
+        super()._update(param, grad, state, group)
+        time.sleep(0.05)
+
+params = [Parameter(np.zeros(3)) for _ in range(10)]
+for p in params:
+    p.grad = np.ones(3)
+opt = SlowSGD(params, lr=1.0)
+try:
+    opt.step()
+    print("not interrupted")
+except KeyboardInterrupt:
+    updated = [bool((p.data == -1.0).all()) for p in params]
+    print("interrupted after the step:", all(updated), "of", updated.count(True))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32",
+                    reason="POSIX signals")
+def test_a_sigint_during_step_is_delivered_after_every_parameter_is_updated():
+    process = subprocess.Popen([sys.executable, "-c", STEP_INTERRUPTED], stdout=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline() == "stepping\n"
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert out == "interrupted after the step: True of 10\n"
+
+
+def test_step_in_another_thread_still_works():
+    p = param()
+    p.grad = np.ones(3)
+    opt = SGD([p], lr=0.5)
+    worker = threading.Thread(target=opt.step)
+    worker.start()
+    worker.join()
+    assert np.allclose(p.data, P0 - 0.5)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import autograd_lite
+import nn
 import nn.train
 from nn.data import DataLoader, moons, xor
 from nn.layers import Linear, ReLU, Tanh
@@ -68,7 +69,7 @@ def test_history_has_one_entry_per_epoch_for_every_quantity():
     model = small_model()
     history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.05),
                   DataLoader((x, y), batch_size=64), epochs=3, val_data=(x[:50], y[:50]))
-    assert set(history) == {*PER_EPOCH, "best_epoch", "restored"}
+    assert set(history) == {*PER_EPOCH, "best_epoch", "restored", "stopped"}
     assert all(len(history[key]) == 3 for key in PER_EPOCH)
     assert history["best_epoch"] == int(np.argmin(history["val_loss"]))
     assert history["restored"] is False  # no patience: the model has the last epoch's weights
@@ -329,8 +330,9 @@ def test_accuracy_handles_class_scores_and_binary_scores():
 @pytest.mark.parametrize(("kwargs", "pattern"), [
     ({"epochs": 1, "verbose": "loud"}, "verbose must be one of"),
     ({"epochs": 1, "verbose": "epoch", "progress": True}, "not both"),
-    ({"epochs": 1, "log_every": 0}, "log_every must be a positive integer"),
-    ({"epochs": -1}, "epochs must be >= 0"),
+    ({"epochs": 1, "log_every": 0}, "fit: log_every must be an int >= 1"),
+    ({"epochs": -1}, "fit: epochs must be an int >= 0"),
+    ({"epochs": 1, "on_nonfinite": "ignore"}, "on_nonfinite must be one of"),
     ({"epochs": 1, "monitor": "loss"}, "monitor must be one of"),
     ({"epochs": 1, "patience": 2}, "needs val_data"),
 ])
@@ -339,3 +341,218 @@ def test_bad_arguments_are_explained(kwargs, pattern):
     model = small_model()
     with pytest.raises(ValueError, match=pattern):
         fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (x, y), **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "pattern"), [
+    ({"epochs": 1.5}, "fit: epochs must be an int >= 0, got float 1.5"),
+    ({"epochs": "3"}, "fit: epochs must be an int >= 0, got str '3'"),
+    ({"epochs": None}, "fit: epochs must be an int"),
+    ({"epochs": True}, "fit: epochs must be an int"),
+    ({"epochs": 1, "patience": 2.0, "val_data": "see below"}, "fit: patience must be an int"),
+    ({"epochs": 1, "log_every": 1.0}, "fit: log_every must be an int"),
+    ({"epochs": 1, "restore_best": "no"}, "fit: restore_best must be True or False"),
+    ({"epochs": 1, "on_epoch_end": 3}, "fit: on_epoch_end must be callable"),
+    ({"epochs": 1, "metric": "accuracy"}, "fit: metric must be callable"),
+    ({"epochs": 1, "scheduler": "cosine"}, "fit: scheduler must have a step"),
+])
+def test_mistyped_arguments_are_type_errors_naming_fit_and_the_argument(kwargs, pattern):
+    x, y = blobs(20)
+    model = small_model()
+    if kwargs.get("val_data") == "see below":
+        kwargs["val_data"] = (x, y)
+    with pytest.raises(TypeError, match=pattern):
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.1), (x, y), **kwargs)
+
+
+def test_a_model_loss_or_optimizer_of_the_wrong_kind_is_named():
+    x, y = blobs(20)
+    model = small_model()
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="fit: model must be an nn.Module, got function"):
+        fit(lambda v: v, cross_entropy, opt, (x, y), 1)
+    with pytest.raises(TypeError, match="fit: loss_fn must be callable"):
+        fit(model, "cross_entropy", opt, (x, y), 1)
+    with pytest.raises(TypeError, match="fit: optimizer must have step"):
+        fit(model, cross_entropy, "adam", (x, y), 1)
+    with pytest.raises(TypeError, match="fit: train_data must be a DataLoader"):
+        fit(model, cross_entropy, opt, "data.csv", 1)
+    with pytest.raises(TypeError, match="each batch must be an \\(x, y\\) pair"):
+        fit(model, cross_entropy, opt, [x], 1)
+    with pytest.raises(TypeError, match="evaluate: model must be an nn.Module"):
+        evaluate(None, cross_entropy, (x, y))
+
+
+# --- non-finite losses -------------------------------------------------------------------------
+
+
+def test_one_nan_in_the_data_stops_training_naming_epoch_batch_and_the_data():
+    x, y = blobs(100)
+    x[57, 3] = np.nan  # in the third batch of 25
+    model = small_model()
+    before = model.state_dict()
+    with pytest.raises(nn.train.NonFiniteLossError,
+                       match=r"the training loss became nan in epoch 1, batch 3 of 4; that "
+                             r"batch's data holds nan or inf") as info:
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.05),
+            DataLoader((x, y), batch_size=25), epochs=3, verbose="silent")
+    error = info.value
+    assert isinstance(error, ValueError)
+    assert (error.epoch, error.batch, error.phase) == (1, 3, "training")
+    assert all(np.isfinite(v).all() for v in model.state_dict().values())  # no nan step
+    assert any(not np.array_equal(model.state_dict()[k], before[k]) for k in before)
+
+
+def test_a_huge_learning_rate_stops_with_advice_to_lower_it():
+    x, y = blobs(100)
+    model = small_model()
+    with np.errstate(all="ignore"):
+        with pytest.raises(ValueError, match=r"the training loss became (nan|inf) in epoch \d+, "
+                                             r"batch \d+ of 4; the weights diverged: try a "
+                                             r"smaller learning rate \(now 1e\+25\)"):
+            fit(model, cross_entropy, SGD(model.parameters(), lr=1e25),
+                DataLoader((x, y), batch_size=25), epochs=5, verbose="silent")
+
+
+def test_a_nan_validation_loss_is_an_error_too():
+    x, y = blobs(100)
+    bad = x[:20].copy()
+    bad[0, 0] = np.inf
+    model = small_model()
+    with np.errstate(invalid="ignore"), pytest.raises(
+            nn.train.NonFiniteLossError,
+            match="the validation loss became nan in epoch 1, batch 1 of 1") as info:
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=2,
+            val_data=(bad, y[:20]), verbose="silent")
+    assert info.value.phase == "validation" and info.value.history["train_loss"] == []
+
+
+def nan_after(epochs_ok: int):
+    """A loss that becomes nan from epoch `epochs_ok` on (4 batches per epoch)."""
+    calls = [0]
+
+    def loss_fn(out, target):
+        calls[0] += out.requires_grad  # training batches only (validation records no graph)
+        loss = cross_entropy(out, target)
+        return loss * float("nan") if calls[0] > 4 * epochs_ok else loss
+
+    return loss_fn
+
+
+def test_stop_returns_the_history_of_complete_epochs_and_restores_the_best(capsys):
+    x, y = blobs(100)
+    model = small_model()
+    snapshots = []
+    history = fit(model, nan_after(3), SGD(model.parameters(), lr=0.05),
+                  DataLoader((x, y), batch_size=25), epochs=10, val_data=(x, y), patience=5,
+                  on_nonfinite="stop", monitor="train_loss", verbose="epoch",
+                  on_epoch_end=lambda e, h: snapshots.append(model.state_dict()))
+    assert history["stopped"] == "nonfinite" and len(history["train_loss"]) == 3
+    assert history["restored"] and history["best_epoch"] == 2
+    for name, value in model.state_dict().items():
+        assert np.array_equal(value, snapshots[2][name])
+    out = capsys.readouterr().out
+    assert "stopped: fit: the training loss became nan in epoch 4, batch 1 of 4" in out
+    assert "the loss became non-finite in epoch 4/10; restored the weights of epoch 3" in out
+
+
+def test_continue_keeps_training_and_a_nan_epoch_is_never_the_best():
+    x, y = blobs(100)
+    model = small_model()
+    history = fit(model, nan_after(2), SGD(model.parameters(), lr=0.05),
+                  DataLoader((x, y), batch_size=25), epochs=4, val_data=(x, y), patience=3,
+                  monitor="train_loss", on_nonfinite="continue", verbose="silent")
+    assert np.isnan(history["train_loss"][2:]).all() and history["stopped"] is None
+    assert history["best_epoch"] == 1 and history["restored"]
+
+
+def test_with_patience_a_nan_first_validation_loss_is_never_best():
+    x, y = blobs(60)
+    bad = x.copy()
+    bad[0] = np.nan
+    model = small_model()
+    history = fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=3,
+                  val_data=(bad, y), patience=1, on_nonfinite="continue", verbose="silent")
+    assert history["best_epoch"] is None and not history["restored"]
+    assert history["stopped"] == "early" and len(history["val_loss"]) == 1
+
+
+# --- Ctrl-C --------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_restores_the_best_weights_says_so_and_reraises(capsys):
+    x, y = blobs(300)
+    wrong = (y + 1) % 10  # validation gets worse as training goes on: the best is early
+    model = small_model()
+    snapshots = []
+    calls = [0]
+
+    def loss_fn(out, target):
+        calls[0] += model.training  # training batches only
+        if calls[0] == 6 * 6 + 3:  # 6 batches an epoch: batch 3 of epoch 7
+            raise KeyboardInterrupt
+        return cross_entropy(out, target)
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        fit(model, loss_fn, Adam(model.parameters(), lr=0.02), DataLoader((x, y), batch_size=50),
+            epochs=30, val_data=(x, wrong), patience=20, verbose="epoch",
+            on_epoch_end=lambda e, h: snapshots.append(model.state_dict()))
+    history = info.value.history
+    best = history["best_epoch"]
+    assert history["stopped"] == "interrupted" and history["restored"]
+    assert len(history["val_loss"]) == 6 and best == int(np.argmin(history["val_loss"])) < 5
+    for name, value in model.state_dict().items():
+        assert np.array_equal(value, snapshots[best][name])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith(f"interrupted during epoch 7/30; restored the weights of epoch "
+                           f"{best + 1} (val_loss ")
+
+
+def test_ctrl_c_from_a_callback_without_patience_reraises_with_the_history():
+    x, y = blobs(50)
+    model = small_model()
+
+    def interrupt(epoch, history):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        fit(model, cross_entropy, SGD(model.parameters(), lr=0.05), (x, y), epochs=5,
+            on_epoch_end=interrupt, verbose="silent")
+    assert info.value.history["stopped"] == "interrupted"
+    assert len(info.value.history["train_loss"]) == 2 and not info.value.history["restored"]
+
+
+# --- binary outputs -----------------------------------------------------------------------------
+
+
+def binary_problem():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 2)).astype(np.float32)
+    return x, (x[:, 0] > -1.5).astype(np.float32)  # 39 of 40 positive
+
+
+def test_evaluate_of_a_sigmoid_model_thresholds_probabilities_at_one_half():
+    from nn.layers import Sigmoid
+
+    x, y = binary_problem()
+    autograd_lite.manual_seed(0)
+    model = Sequential(Linear(2, 1), Sigmoid())
+
+    def bce(out, target):
+        return nn.binary_cross_entropy(out.reshape(-1), target)
+
+    fit(model, bce, Adam(model.parameters(), lr=0.1), (x, y), epochs=300, verbose="silent")
+    loss, score = evaluate(model, bce, (x, y))
+    assert loss < 0.05 and score == 1.0  # was 0.975: every probability is > 0
+
+
+def test_the_threshold_follows_the_loss_for_probabilities_and_is_zero_for_logits():
+    from autograd_lite import Tensor
+
+    probabilities = Tensor([[0.2], [0.7], [0.4]])
+    labels = np.array([0.0, 1.0, 0.0])
+    model = Sequential(Linear(2, 1))  # no sigmoid: logits
+    assert nn.train._resolve_metric(model, cross_entropy, accuracy) is accuracy
+    metric = nn.train._resolve_metric(model, nn.binary_cross_entropy, accuracy)
+    assert metric(probabilities, labels) == 1.0 and accuracy(probabilities, labels) == 1 / 3
+    assert accuracy(Tensor([[-0.3], [2.0]]), np.array([0, 1])) == 1.0  # logits: sign

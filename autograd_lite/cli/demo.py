@@ -95,8 +95,9 @@ def load_dataset(name: str, val_split: float = 0.2) -> Dataset:
         folder = FASHION_MNIST if name == "fashion-mnist" else Path(name)
         X, y = load_mnist_like(folder, "train")
         test = None
-        if _has_test_set(folder):
-            X_test, y_test = load_mnist_like(folder, "t10k")
+        if _has_test_set(folder):  # its labels must be classes the training data has
+            classes = int(y.max()) + 1 if y.size else 1
+            X_test, y_test = load_mnist_like(folder, "t10k", num_classes=classes)
             test = (X_test.reshape(len(X_test), -1), y_test)
         label = name if name == "fashion-mnist" else str(folder)
         return _split(label, X.reshape(len(X), -1), y, val_split, test)
@@ -111,6 +112,9 @@ def _has_test_set(folder: Path) -> bool:
 def _split(name: str, X: np.ndarray, y: np.ndarray, val_split: float,
            test: tuple[np.ndarray, np.ndarray] | None = None) -> Dataset:
     """Hold out the last `val_split` of the samples (toy data is already shuffled)."""
+    if len(y) < 2:
+        raise ValueError(f"{name} has {len(y)} sample{'' if len(y) == 1 else 's'}; training "
+                         "needs at least 2 (one to train on, one to validate)")
     n_val = min(max(1, round(len(y) * val_split)), len(y) - 1)
     cut = len(y) - n_val
     return Dataset(name, X[:cut], y[:cut], X[cut:], y[cut:],

@@ -38,6 +38,13 @@ DEFAULT_EPOCHS = {"moons": 30, "spirals": 100, "xor": 300}  # folders of images:
 GRAPH_SUFFIXES = (".svg", ".png")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 MAX_HIDDEN = 4096  # units per hidden layer
+# A plain MLP deeper than this does not train (no normalization, no skip connections: the
+# gradient vanishes or explodes), and each layer costs memory and time: refuse it at once.
+MAX_LAYERS = 32  # hidden layers
+# Weights, gradients and Adam's two moment arrays are four float32 copies of every
+# parameter: 50 million parameters are 800 MB, the most a command-line run should take
+# without asking. Larger networks belong in a Python script (nn has no such limit).
+MAX_PARAMETERS = 50_000_000
 DRAW_TIMEOUT = 30.0  # seconds for laying out a graph: the library's default (render.TIMEOUT)
 
 NAN_NOTE = ("nan marks a math-domain result (log or sqrt of a negative number, 0/0, "
@@ -95,8 +102,13 @@ def _hidden(text: str) -> tuple[int, ...]:
     if not text.strip():
         raise argparse.ArgumentTypeError(
             "expected at least one hidden layer size (e.g. 64 or 64,32), got an empty string")
+    parts = text.split(",")
+    if len(parts) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_LAYERS} hidden layers (a deeper plain MLP does not train), got "
+            f"{len(parts)}")
     sizes = []
-    for part in text.split(","):
+    for part in parts:
         try:
             size = int(part)
         except ValueError:
@@ -154,12 +166,20 @@ def _output(path: str, suffixes: Sequence[str], option: str) -> Path:
             else suffixes[0]
         raise CLIError(f"{option}: the file name must end in {endings}, "
                        f"got {path!r}")
-    folder = target.parent
+    from autograd_lite.atomic import NotARegularFileError, check_writable_target
+
     if target.is_dir():
         raise CLIError(f"{option}: {path} is a folder")
+    try:  # the file a save would replace: through symlinks; devices and FIFOs refused
+        real, _ = check_writable_target(target)
+    except NotARegularFileError as e:
+        raise CLIError(f"{option}: {e.strerror}") from None
+    except OSError as e:
+        raise CLIError(f"{option}: cannot write {path}: {e.strerror or e}") from None
+    folder = real.parent if target.is_symlink() else target.parent  # as the user wrote it
     if not folder.is_dir():
         raise CLIError(f"{option}: cannot write {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+    if not os.access(folder, os.W_OK) or (real.exists() and not os.access(real, os.W_OK)):
         raise CLIError(f"{option}: cannot write {path}: permission denied")
     return target
 
@@ -280,7 +300,7 @@ def _load_data(name: str, val_split: float):  # -> demo.Dataset
         raise CLIError(f"Fashion-MNIST is not installed (no folder {demo.FASHION_MNIST}): "
                        "install it with 'apt install dataset-fashion-mnist', or download the "
                        "four IDX files and pass their folder with --data PATH")
-    if name not in DATASETS and not Path(name).is_dir():
+    if name not in DATASETS and (not name.strip() or not Path(name).is_dir()):
         raise CLIError(f"unknown dataset {name!r}: use {', '.join(DATASETS)} or a folder of "
                        "MNIST-style IDX files")
     try:
@@ -302,7 +322,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     data = _load_data(args.data, args.val_split)
     lr = args.lr or DEFAULT_LR[args.optimizer]
     epochs = args.epochs or DEFAULT_EPOCHS.get(data.name, 5)
-    sizes = "-".join(str(n) for n in (data.features, *args.hidden, data.classes))
+    widths = (data.features, *args.hidden, data.classes)
+    sizes = "-".join(str(n) for n in widths)
+    count = sum((n_in + 1) * n_out for n_in, n_out in zip(widths, widths[1:], strict=False))
+    if count > MAX_PARAMETERS:
+        raise CLIError(f"--hidden: a {sizes} MLP has {count:,} parameters, more than the "
+                       f"command line's limit of {MAX_PARAMETERS:,} (about 800 MB with Adam); "
+                       "use smaller layers, or nn.fit from Python")
     print(f"data {data.describe()}")
     if data.note:
         print(f"note: {data.note}")
@@ -313,7 +339,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         model, history = demo.train_classifier(
             data, args.hidden, args.activation, args.optimizer, lr, epochs, args.batch_size,
             verbose="epoch" if args.no_progress else "auto", log_every=args.log_every)
-    except demo.Diverged as e:
+    except (demo.Diverged, nn.NonFiniteLossError) as e:
         default = DEFAULT_LR[args.optimizer]
         advice = (f"try a smaller --lr (this run: {lr:g}; the default for {args.optimizer} is "
                   f"{default:g})" if lr > default else "try a smaller --lr")
@@ -326,7 +352,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"test accuracy: {demo.percent(test)} on {len(data.y_test)} test samples")
     try:
         if save is not None:
-            nn.save(model, save)
+            try:
+                nn.save(model, save)  # refuses nan/inf: a diverged model is never saved
+            except ValueError as e:
+                raise TrainingFailed(str(e)) from None
             print(f"model saved to {save}")
         if plot is not None:
             demo.plot_history(history, plot, title=f"{data.name}: {sizes} MLP, {args.optimizer}")

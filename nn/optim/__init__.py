@@ -18,12 +18,17 @@ divisions are elementwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from autograd_lite import Tensor, enable_grad, no_grad
+
+from ..checks import check_flag, check_real
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler"]
 
@@ -36,10 +41,44 @@ def _invalid(owner: str, name: str, value: Any, rule: str) -> ValueError:
 
 
 def _check_nonnegative(owner: str, group: dict[str, Any], *names: str) -> None:
-    """Raise a ValueError naming the first of `names` whose value in `group` is negative."""
+    """Raise naming the first of `names` whose value in `group` is not a finite real >= 0
+    (TypeError for a string or None, ValueError for a negative number, nan or inf)."""
     for name in names:
-        if not group[name] >= 0:  # also rejects NaN
-            raise _invalid(owner, name, group[name], "must be >= 0")
+        check_real(owner, name, group[name], low=0)
+
+
+def _check_flags(owner: str, group: dict[str, Any], *names: str) -> None:
+    for name in names:
+        check_flag(owner, name, group[name])
+
+
+@contextlib.contextmanager
+def _deferred_sigint() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) until the block ends, then deliver it: an optimizer step
+    changes every parameter or none, so an interrupted run never holds a half-updated model.
+
+    Only in the main thread (the only one Python delivers signals to, and the only one that
+    may install handlers) and only over a Python-level handler (the default raises
+    KeyboardInterrupt); otherwise the block runs unguarded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+    except (ValueError, OSError):  # no signals here (an embedded interpreter)
+        previous = None
+    if not callable(previous):
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            previous(*caught[0])  # the default handler raises KeyboardInterrupt here
 
 
 def _copy(value: Any) -> Any:
@@ -67,6 +106,9 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, State] = {}
         self.param_groups: list[dict[str, Any]] = []
+        if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors "
+                            f"or dicts, got {type(params).__name__}")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -140,7 +182,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        with no_grad(), _deferred_sigint():
             for group in self.param_groups:
                 for p in group["params"]:
                     grad = self._gradient(p, group)
@@ -250,6 +292,8 @@ class SGD(Optimizer):
 
     def _check(self, group: dict[str, Any]) -> None:
         _check_nonnegative("SGD", group, "lr", "momentum", "weight_decay")
+        check_real("SGD", "dampening", group["dampening"], low=0, high=1)
+        _check_flags("SGD", group, "nesterov", "maximize")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise _invalid("SGD", "nesterov", group["nesterov"],
                            "Nesterov momentum requires a momentum > 0 and zero dampening")
@@ -291,6 +335,7 @@ class Adagrad(Optimizer):
     def _check(self, group: dict[str, Any]) -> None:
         _check_nonnegative("Adagrad", group, "lr", "lr_decay", "weight_decay",
                            "initial_accumulator_value", "eps")
+        _check_flags("Adagrad", group, "maximize")
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> State:
         return {"step": 0, "sum": np.full_like(param, group["initial_accumulator_value"])}
@@ -329,7 +374,9 @@ class RMSprop(Optimizer):
                                       maximize=maximize))
 
     def _check(self, group: dict[str, Any]) -> None:
-        _check_nonnegative("RMSprop", group, "lr", "eps", "momentum", "weight_decay", "alpha")
+        _check_nonnegative("RMSprop", group, "lr", "eps", "momentum", "weight_decay")
+        check_real("RMSprop", "alpha", group["alpha"], low=0, high=1)
+        _check_flags("RMSprop", group, "centered", "maximize")
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> State:
         state: State = {"step": 0, "square_avg": np.zeros_like(param)}
@@ -382,7 +429,9 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+        if isinstance(betas, (tuple, list, np.ndarray)):  # anything else: _check says so
+            betas = tuple(betas)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize,
                                       decoupled_weight_decay=decoupled_weight_decay))
@@ -390,12 +439,15 @@ class Adam(Optimizer):
     def _check(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
         _check_nonnegative(name, group, "lr", "eps", "weight_decay")
+        _check_flags(name, group, "amsgrad", "maximize", "decoupled_weight_decay")
         betas = group["betas"]
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"{name}: betas must be a pair (β₁, β₂), got "
+                            f"{type(betas).__name__} {betas!r}")
         if len(betas) != 2:
             raise _invalid(name, "betas", betas, "expected two coefficients (β₁, β₂)")
         for i, beta in enumerate(betas):
-            if not 0 <= beta < 1:
-                raise _invalid(name, f"betas[{i}]", beta, "must be in [0, 1)")
+            check_real(name, f"betas[{i}]", beta, low=0, high=1, high_open=True)
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> State:
         state: State = {"step": 0, "exp_avg": np.zeros_like(param),

@@ -18,9 +18,15 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_choice, check_count, check_real
 from . import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+
+
+class ResumeError(KeyError, ValueError):
+    """A schedule resumed (last_epoch >= 0) on groups without 'initial_lr': a KeyError as in
+    PyTorch, and a ValueError like every other bad argument here."""
 
 
 class LRScheduler:
@@ -33,6 +39,7 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        last_epoch = check_count(type(self).__name__, "last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         groups = optimizer.param_groups
         if last_epoch == -1:
@@ -40,8 +47,9 @@ class LRScheduler:
                 group.setdefault("initial_lr", group["lr"])
         for i, group in enumerate(groups):
             if "initial_lr" not in group:
-                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                               "when resuming a scheduler with last_epoch >= 0")
+                raise ResumeError(f"{type(self).__name__}: param 'initial_lr' is not specified "
+                                  f"in param_groups[{i}] when resuming a scheduler with "
+                                  "last_epoch >= 0")
         self.base_lrs: list[float] = [group["initial_lr"] for group in groups]
         self.last_epoch = last_epoch + 1  # the initial step: counts an epoch, keeps the lrs
         self._last_lr = [group["lr"] for group in groups]
@@ -83,12 +91,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, (int, np.integer)) \
-                or step_size <= 0:
-            raise ValueError(f"StepLR: invalid step_size={step_size!r} (must be a positive "
-                             "integer)")
-        self.step_size = int(step_size)
-        self.gamma = gamma
+        self.step_size = check_count("StepLR", "step_size", step_size, 1)
+        self.gamma = check_real("StepLR", "gamma", gamma, low=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -102,7 +106,7 @@ class ExponentialLR(LRScheduler):
     lr(epoch) = initial_lr · gamma^epoch (applied to the current rate, as PyTorch does)."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = check_real("ExponentialLR", "gamma", gamma, low=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -120,10 +124,9 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
-        if not T_max > 0:
-            raise ValueError(f"CosineAnnealingLR: invalid T_max={T_max!r} (must be > 0)")
+        check_real("CosineAnnealingLR", "T_max", T_max, low=0, low_open=True)
         self.T_max = T_max
-        self.eta_min = eta_min
+        self.eta_min = check_real("CosineAnnealingLR", "eta_min", eta_min, low=0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -155,14 +158,14 @@ class ReduceLROnPlateau(LRScheduler):
                  cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: invalid factor={factor!r} (must be < 1.0)")
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: invalid mode={mode!r} (expected 'min' or "
-                             "'max')")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: invalid threshold_mode={threshold_mode!r} "
-                             "(expected 'rel' or 'abs')")
+        owner = "ReduceLROnPlateau"
+        check_real(owner, "factor", factor, low=0, high=1, high_open=True)
+        patience = check_count(owner, "patience", patience, 0)
+        cooldown = check_count(owner, "cooldown", cooldown, 0)
+        check_real(owner, "threshold", threshold, low=0)
+        check_real(owner, "eps", eps, low=0)
+        check_choice(owner, "mode", mode, ("min", "max"))
+        check_choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
         n_groups = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n_groups:
@@ -170,7 +173,10 @@ class ReduceLROnPlateau(LRScheduler):
                                  f"values (one per group), got {len(min_lr)}")
             self.default_min_lr: float | None = None
             self.min_lrs = list(min_lr)
+            for i, value in enumerate(self.min_lrs):
+                check_real(owner, f"min_lr[{i}]", value, low=0)
         else:
+            check_real(owner, "min_lr", min_lr, low=0)
             self.default_min_lr = min_lr
             self.min_lrs = [min_lr] * n_groups
         self.optimizer = optimizer
