@@ -2,10 +2,11 @@
 
 Backpropagation through every layer falls out of the engine's chain rule: layers are
 compositions of Tensor ops (a dedicated primitive only where speed or stability needs one:
-im2col for convolutions, the fused softmax cross-entropy).
+fused conv2d, pooling and batch norm, the fused softmax cross-entropy).
 
     module      Module, Parameter, Sequential    layers     Linear, activations, Dropout, ...
-    conv        Conv2d, MaxPool2d                scalar     Neuron, Layer, MLP (on Values)
+    conv        Conv2d                           scalar     Neuron, Layer, MLP (on Values)
+    pooling     MaxPool2d, AvgPool2d             batchnorm  BatchNorm2d
     losses      mse_loss, ..., MSELoss, ...      classic    Perceptron, Adaline
     functional  PyTorch's functional names: `import nn.functional as F`
     optim       SGD, Adagrad, RMSprop, Adam, AdamW, lr_scheduler
@@ -14,8 +15,9 @@ im2col for convolutions, the fused softmax cross-entropy).
 """
 
 from . import data, functional, init, optim
+from .batchnorm import BatchNorm2d
 from .classic import Adaline, Perceptron
-from .conv import Conv2d, MaxPool2d
+from .conv import Conv2d
 from .layers import (
     BatchNorm1d,
     Dropout,
@@ -47,6 +49,7 @@ from .losses import (
     smooth_l1_loss,
 )
 from .module import Module, ModuleList, Parameter, Sequential
+from .pooling import AvgPool2d, MaxPool2d
 from .scalar import MLP, Layer, Neuron
 from .serialize import load, save
 from .train import evaluate, fit
@@ -54,7 +57,8 @@ from .train import evaluate, fit
 __all__ = [
     "Module", "ModuleList", "Parameter", "Sequential",
     "Neuron", "Layer", "MLP",
-    "Linear", "Conv2d", "MaxPool2d", "Flatten", "Dropout", "BatchNorm1d",
+    "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d",
+    "BatchNorm2d",
     "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softmax",
     "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss", "l1_penalty",
