@@ -32,8 +32,9 @@ Why fused: composing pad → im2col → matmul → transpose → bias from Tenso
 way, and a bias gradient summed over a tall (N·H_out·W_out, out) array; here the columns
 come out in the order the GEMM wants and the bias gradient is ones @ ḡ. On the bench's
 conv step (bench/nn.py) that took the layer's forward + backward from about 4 ms to 0.5 ms.
-The weight gradient re-unfolds x (a strided copy, ~5% of the step) rather than keeping
-the columns from the forward: a primitive keeps only its inputs and output.
+A primitive keeps only its inputs and output, so `conv2d` hands the forward a `saved` dict
+for the columns, which the weight's VJP takes back (a plain backward) instead of unfolding
+x again (under create_graph it calls conv2d_weight_grad, which does).
 
 The older unfused primitives stay public for teaching and for `F.avg_pool2d`'s users:
 
@@ -49,7 +50,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograd_lite import Tensor, primitive
+from autograd_lite import Tensor, is_grad_enabled, primitive
 from autograd_lite.rng import resolve_rng
 from autograd_lite.tensor import as_tensor
 
@@ -123,13 +124,17 @@ def fold(cols: np.ndarray, shape: tuple[int, ...], kernel: Pair, stride: Pair = 
 # --- fused primitives: forward and VJPs side by side --------------------------------------------
 
 def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, stride: Pair,
-                  padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
-    """y = W @ unfold(x) + b per image and group: (N, C, H, W) → (N, out, H_out, W_out)."""
+                  padding: Pair, dilation: Pair, groups: int,
+                  saved: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """y = W @ unfold(x) + b per image and group: (N, C, H, W) → (N, out, H_out, W_out).
+    The columns go into `saved` when given, for the weight gradient."""
     n, h, wd = x.shape[0], x.shape[2], x.shape[3]
     o, _, kh, kw = w.shape
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
     cols = unfold(x, (kh, kw), stride, padding, dilation)  # (N, K, P)
+    if saved is not None:
+        saved["cols"] = cols
     if groups == 1:
         y = w.reshape(o, -1) @ cols  # (out, K) @ (N, K, P): one GEMM per image
     else:  # (G, out/G, K/G) @ (N, G, K/G, P)
@@ -156,9 +161,13 @@ def _input_grad_forward(g: np.ndarray, w: np.ndarray, *, shape: tuple[int, ...],
 def _weight_grad_forward(x: np.ndarray, g: np.ndarray, *, kernel: Pair, stride: Pair,
                          padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
     """w̄ = Σ_n ḡ[n] @ unfold(x)[n]ᵀ: (out, C/G, k_h, k_w)."""
-    n, c = x.shape[:2]
-    o, p = g.shape[1], g.shape[2] * g.shape[3]
     cols = unfold(x, kernel, stride, padding, dilation)  # (N, K, P)
+    return _weight_grad_from_columns(cols, g, x.shape[1], kernel, groups)
+
+
+def _weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, channels: int, kernel: Pair,
+                              groups: int) -> np.ndarray:
+    n, o, p = g.shape[0], g.shape[1], g.shape[2] * g.shape[3]
     if groups == 1:
         # N GEMMs of (out, P) @ (P, K), then a sum: a single (out, N·P) @ (N·P, K) GEMM
         # would first need both operands copied into that order (measured 5x slower)
@@ -166,7 +175,7 @@ def _weight_grad_forward(x: np.ndarray, g: np.ndarray, *, kernel: Pair, stride: 
     else:
         gg = g.reshape(n, groups, o // groups, p)
         wbar = (gg @ cols.reshape(n, groups, -1, p).transpose(0, 1, 3, 2)).sum(axis=0)
-    return wbar.reshape(o, c // groups, *kernel)
+    return wbar.reshape(o, channels // groups, *kernel)
 
 
 def _channel_sum_forward(g: np.ndarray) -> np.ndarray:
@@ -183,11 +192,18 @@ def _geometry(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _conv_vjp_x(g: Any, out: Any, x: Any, w: Any, b: Any = None, **params: Any) -> Any:
-    return CONV2D_INPUT_GRAD(g, w, shape=tuple(x.shape), **params)
+    return CONV2D_INPUT_GRAD(g, w, shape=tuple(x.shape), **_geometry(params))
 
 
 def _conv_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any = None, **params: Any) -> Any:
-    return CONV2D_WEIGHT_GRAD(x, g, kernel=tuple(w.shape[2:]), **params)
+    saved = params.get("saved")
+    # a plain backward uses the forward's columns (once: popped, so the graph does not keep
+    # them); under create_graph, or a second pass over a retained graph, they are recomputed
+    cols = saved.pop("cols", None) if saved is not None and isinstance(g, np.ndarray) else None
+    if cols is not None:
+        return _weight_grad_from_columns(cols, g, x.shape[1], tuple(w.shape[2:]),
+                                         params["groups"])
+    return CONV2D_WEIGHT_GRAD(x, g, kernel=tuple(w.shape[2:]), **_geometry(params))
 
 
 def _conv_vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any, **params: Any) -> Any:
@@ -393,7 +409,10 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrP
         if bias.shape != (out_channels,):
             raise ValueError(f"{who}: bias must have shape ({out_channels},) (one per output "
                              f"channel of weight {weight.shape}), got {bias.shape}")
-    geometry = {"stride": step, "padding": pad, "dilation": dil, "groups": groups}
+    geometry: dict[str, Any] = {"stride": step, "padding": pad, "dilation": dil,
+                                "groups": groups}
+    if weight.requires_grad and is_grad_enabled():
+        geometry["saved"] = {}  # the forward's columns, for the weight gradient
     if bias is None:
         return CONV2D(x, weight, **geometry)
     return CONV2D_BIAS(x, weight, bias, **geometry)

@@ -41,13 +41,31 @@ def _slices(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair,
     return window_slices(kernel, stride, dilation, (oh, ow))
 
 
-def _scatter(parts: Any, shape: tuple[int, ...], dtype: Any, slices: list[Any],
-             padding: Pair) -> np.ndarray:
-    """Σ_{u,v} of each output-shaped part added at its offset's view, padding cut off."""
-    (ph, pw), (h, w) = padding, shape[2:]
-    image = np.zeros(shape[:2] + (h + 2 * ph, w + 2 * pw), dtype=dtype)
-    for (_, _, where), part in zip(slices, parts, strict=True):
-        image[(..., *where)] += part
+def _scatter(parts: np.ndarray, shape: tuple[int, ...], dtype: Any, slices: list[Any],
+             geometry: dict[str, Any], weights: list[np.ndarray] | None = None) -> np.ndarray:
+    """Σ_{u,v} of the output-shaped `parts` (times weights[u, v], if given) added at each
+    offset's view of a zero image of `shape`, the padding cut off."""
+    (ph, pw), (h, w) = geometry["padding"], shape[2:]
+    kernel, stride = geometry["kernel"], geometry["stride"]
+    full = (shape[0], shape[1], h + 2 * ph, w + 2 * pw)
+    # windows that tile the image (stride = kernel, no dilation): each pixel is in one view
+    # at most, so the parts are written straight into the views (no zeros, no adds) and
+    # only pixels no window covers need zeroing
+    tiles = stride == kernel and geometry.get("dilation", (1, 1)) == (1, 1)
+    oh, ow = (full[2] - kernel[0]) // stride[0] + 1, (full[3] - kernel[1]) // stride[1] + 1
+    covered = tiles and oh * kernel[0] == full[2] and ow * kernel[1] == full[3]
+    image = np.empty(full, dtype=dtype) if covered else np.zeros(full, dtype=dtype)
+    for i, (_, _, where) in enumerate(slices):
+        view = image[(..., *where)]
+        if weights is None:  # the same part at every offset
+            if tiles:
+                view[...] = parts
+            else:
+                view += parts
+        elif tiles:
+            np.multiply(parts, weights[i], out=view)
+        else:
+            view += parts * weights[i]
     return image[:, :, ph:ph + h, pw:pw + w] if ph or pw else image
 
 
@@ -63,32 +81,37 @@ def _max_pool_forward(x: np.ndarray, *, kernel: Pair, stride: Pair, padding: Pai
     return out
 
 
-def _max_shares(x: Any, y: Any, geometry: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Per offset, the share of ḡ its entries get: [entry = max] / #ties (float, x's dtype)."""
+def _max_shares(x: Any, y: Any, geometry: dict[str, Any]
+                ) -> tuple[list[np.ndarray], np.ndarray, list[Any]]:
+    """Per offset, the mask [entry = window max], and 1 / #ties per window (x's dtype)."""
     x, y = np.asarray(x), np.asarray(y)
     xp = padded(x, geometry["padding"], -np.inf)
     slices = _slices(x.shape, **geometry)
     masks = [xp[(..., *where)] == y for _, _, where in slices]
-    ties = np.sum(masks, axis=0, dtype=x.dtype) if len(masks) > 1 else masks[0].astype(x.dtype)
-    inverse = 1 / np.maximum(ties, 1)  # a NaN window has no max entry: it gets nothing
-    return [m * inverse for m in masks], slices
+    ties = masks[0].astype(x.dtype)
+    for mask in masks[1:]:
+        np.add(ties, mask, out=ties)
+    np.maximum(ties, 1, out=ties)  # a NaN window has no max entry: it gets nothing
+    return masks, np.reciprocal(ties, out=ties), slices
 
 
 def _max_route_forward(g: np.ndarray, x: np.ndarray, y: np.ndarray, **geometry: Any
                        ) -> np.ndarray:
     """x̄: each window's ḡ sent to its max entry (split evenly among ties)."""
-    shares, slices = _max_shares(x, y, geometry)
-    return _scatter([g * s for s in shares], x.shape, g.dtype, slices, geometry["padding"])
+    masks, inverse, slices = _max_shares(x, y, geometry)
+    share = g * inverse
+    return _scatter(share, x.shape, g.dtype, slices, geometry, weights=masks)
 
 
 def _max_gather_forward(gx: np.ndarray, x: np.ndarray, y: np.ndarray, **geometry: Any
                         ) -> np.ndarray:
-    """The adjoint of the routing: each window's share-weighted sum of gx."""
-    shares, slices = _max_shares(x, y, geometry)
+    """The adjoint of the routing: each window's sum of gx over its max entries / #ties."""
+    masks, inverse, slices = _max_shares(x, y, geometry)
     gp = padded(gx, geometry["padding"])
-    out = gp[(..., *slices[0][2])] * shares[0]
-    for (_, _, where), s in zip(slices[1:], shares[1:], strict=True):
-        out += gp[(..., *where)] * s
+    out = gp[(..., *slices[0][2])] * masks[0]
+    for (_, _, where), mask in zip(slices[1:], masks[1:], strict=True):
+        out += gp[(..., *where)] * mask
+    out *= inverse
     return out
 
 
@@ -134,7 +157,8 @@ def _avg_spread_forward(g: np.ndarray, *, shape: tuple[int, ...], kernel: Pair, 
     """x̄: every entry of a window gets scale·ḡ of that window (overlaps accumulate)."""
     slices = _slices(shape, kernel, stride, padding, (1, 1))
     part = g * g.dtype.type(scale)
-    return _scatter([part] * len(slices), shape, g.dtype, slices, padding)
+    return _scatter(part, shape, g.dtype, slices, {"padding": padding, "kernel": kernel,
+                                                   "stride": stride})
 
 
 def _avg_pool_vjp(g: Any, out: Any, x: Any, **params: Any) -> Any:
