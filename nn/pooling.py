@@ -74,44 +74,50 @@ def _scatter(parts: np.ndarray, shape: tuple[int, ...], dtype: Any, slices: list
 def _max_pool_forward(x: np.ndarray, *, kernel: Pair, stride: Pair, padding: Pair,
                       dilation: Pair) -> np.ndarray:
     xp = padded(x, padding, -np.inf)
-    slices = _slices(x.shape, kernel, stride, padding, dilation)
-    out = xp[(..., *slices[0][2])].copy()
-    for _, _, where in slices[1:]:
-        np.maximum(out, xp[(..., *where)], out=out)  # NaN propagates, as in PyTorch
+    views = [xp[(..., *where)] for _, _, where in _slices(x.shape, kernel, stride, padding,
+                                                          dilation)]
+    if len(views) == 1:
+        return views[0].copy()
+    out = np.maximum(views[0], views[1])  # NaN propagates, as in PyTorch
+    for view in views[2:]:
+        np.maximum(out, view, out=out)
     return out
 
 
-def _max_shares(x: Any, y: Any, geometry: dict[str, Any]
-                ) -> tuple[list[np.ndarray], np.ndarray, list[Any]]:
-    """Per offset, the mask [entry = window max], and 1 / #ties per window (x's dtype)."""
+def _max_masks(x: Any, y: Any, geometry: dict[str, Any]
+               ) -> tuple[list[np.ndarray], np.ndarray, list[Any]]:
+    """Per offset, the mask [entry = window max]; and #ties per window, at least 1 (x's
+    dtype: a NaN window has no max entry, so it gets no gradient)."""
     x, y = np.asarray(x), np.asarray(y)
     xp = padded(x, geometry["padding"], -np.inf)
     slices = _slices(x.shape, **geometry)
     masks = [xp[(..., *where)] == y for _, _, where in slices]
-    ties = masks[0].astype(x.dtype)
-    for mask in masks[1:]:
+    if len(masks) == 1:
+        return masks, np.ones(y.shape, dtype=x.dtype), slices
+    ties = np.add(masks[0], masks[1], dtype=x.dtype)
+    for mask in masks[2:]:
         np.add(ties, mask, out=ties)
-    np.maximum(ties, 1, out=ties)  # a NaN window has no max entry: it gets nothing
-    return masks, np.reciprocal(ties, out=ties), slices
+    np.maximum(ties, 1, out=ties)
+    return masks, ties, slices
 
 
 def _max_route_forward(g: np.ndarray, x: np.ndarray, y: np.ndarray, **geometry: Any
                        ) -> np.ndarray:
     """x̄: each window's ḡ sent to its max entry (split evenly among ties)."""
-    masks, inverse, slices = _max_shares(x, y, geometry)
-    share = g * inverse
+    masks, ties, slices = _max_masks(x, y, geometry)
+    share = g / ties
     return _scatter(share, x.shape, g.dtype, slices, geometry, weights=masks)
 
 
 def _max_gather_forward(gx: np.ndarray, x: np.ndarray, y: np.ndarray, **geometry: Any
                         ) -> np.ndarray:
     """The adjoint of the routing: each window's sum of gx over its max entries / #ties."""
-    masks, inverse, slices = _max_shares(x, y, geometry)
+    masks, ties, slices = _max_masks(x, y, geometry)
     gp = padded(gx, geometry["padding"])
     out = gp[(..., *slices[0][2])] * masks[0]
     for (_, _, where), mask in zip(slices[1:], masks[1:], strict=True):
         out += gp[(..., *where)] * mask
-    out *= inverse
+    out /= ties
     return out
 
 
