@@ -10,10 +10,9 @@ and the VJP (ḡ = ∂L/∂y), derived once for all three inputs:
 
 Why fused: written with Tensor ops (as `BatchNorm1d` is) the layer records about ten ops,
 each a full pass over the activations forward and back, and its channel means reduce along
-strided axes; here the sums are GEMVs (ones @ rows) and the VJP is a few passes. The VJP is
-written with operators and the two channel reductions below, which run on arrays (a plain
-backward, using the forward's μ and σ²) and on Tensors (`create_graph=True`: μ and σ² are
-then recomputed from x with recorded ops, so second derivatives see how they depend on x).
+strided axes; here the sums are GEMVs (ones @ rows) and row dot products, and forward and
+backward are five full passes each. Under `create_graph=True` the VJP runs the same formula
+in recorded Tensor ops, so second derivatives come without extra code.
 """
 
 from __future__ import annotations
@@ -40,6 +39,13 @@ def _channel_sum(a: Any) -> Any:
             ).reshape(n, c).sum(axis=0)
 
 
+def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ over N, H, W of a·b, (N, C, H, W) arrays → (C,): one dot product per (n, c) row,
+    without the a·b temporary (np.vecdot reads both once)."""
+    n, c = a.shape[:2]
+    return np.vecdot(a.reshape(n * c, -1), b.reshape(n * c, -1)).reshape(n, c).sum(axis=0)
+
+
 def _per_channel(v: Any) -> Any:
     """(C,) → (1, C, 1, 1), to broadcast over N, H and W."""
     return v.reshape(1, -1, 1, 1)
@@ -47,37 +53,51 @@ def _per_channel(v: Any) -> Any:
 
 def _batch_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, eps: float,
                         stats: dict[str, np.ndarray]) -> np.ndarray:
-    """y = γ (x − μ)/√(σ² + eps) + β with the batch's μ and σ²; they are also put in `stats`
-    (the caller's running averages and the plain backward use them)."""
+    """y = γ (x − μ)/√(σ² + eps) + β with the batch's μ and σ²; they go into `stats` (for
+    the caller's running averages), with x − μ (for the backward: it is the one full-size
+    array the VJP needs besides ḡ, so it is kept rather than recomputed)."""
     n = x.size // x.shape[1]
     mean = _channel_sum(x) / n
     centred = x - _per_channel(mean)
-    var = _channel_sum(centred * centred) / n
+    var = _channel_dot(centred, centred) / n  # two passes: exact for any mean
     inv = 1 / np.sqrt(var + eps)
-    y = centred
-    y *= _per_channel(weight * inv)  # in place: `centred` is not needed again
+    y = centred * _per_channel(weight * inv)
     y += _per_channel(bias)
-    stats.update(mean=mean, var=var, inv=inv)
+    stats.update(mean=mean, var=var, inv=inv, centred=centred)
     return y
 
 
 def _batch_norm_vjp(g: Any, out: Any, x: Any, weight: Any, bias: Any, *, eps: float,
                     stats: dict[str, np.ndarray]) -> list[Any]:
-    """[x̄, γ̄, β̄] (see the module doc)."""
+    """[x̄, γ̄, β̄] (see the module doc):
+
+        x̄ = s·(ḡ − β̄/n) − (x − μ)·s·γ̄/(n·√(σ² + eps)),   s = γ/√(σ² + eps)
+
+    On arrays (a plain backward) with the forward's μ, σ² and x − μ, in place where the
+    arrays are this function's own; on Tensors (create_graph) the same formula in recorded
+    ops, μ and σ² recomputed from x so that their dependence on x is differentiated."""
     n = x.size // x.shape[1]
-    if isinstance(x, np.ndarray):
-        mean, inv = stats["mean"], stats["inv"]
-    else:  # create_graph: μ and σ² as recorded functions of x
-        mean = _channel_sum(x) / n
-        dev = x - _per_channel(mean)
-        inv = (_channel_sum(dev * dev) / n + eps) ** -0.5
+    if isinstance(g, np.ndarray):
+        inv = stats["inv"]
+        centred = stats.pop("centred", None)  # taken: a second pass recomputes it
+        if centred is None:
+            centred = x - _per_channel(stats["mean"])
+        gb = _channel_sum(g)
+        gw = _channel_dot(g, centred) * inv  # Σ ḡ x̂
+        scale = weight * inv
+        gx = g * _per_channel(scale)
+        gx -= _per_channel(scale * gb / n)
+        centred *= _per_channel(scale * inv * gw / n)
+        gx -= centred
+        return [gx, gw, gb]
+    mean = _channel_sum(x) / n
     centred = x - _per_channel(mean)
+    inv = (_channel_sum(centred * centred) / n + eps) ** -0.5
     gb = _channel_sum(g)
-    gw = _channel_sum(g * centred) * inv  # Σ ḡ x̂, without forming x̂
+    gw = _channel_sum(g * centred) * inv
     scale = weight * inv
-    # x̄ = scale·ḡ − scale·inv·γ̄/n · (x − μ) − scale·β̄/n
-    gx = g * _per_channel(scale) - centred * _per_channel(scale * inv * gw / n) \
-        - _per_channel(scale * gb / n)
+    gx = (g - _per_channel(gb / n)) * _per_channel(scale) \
+        - centred * _per_channel(scale * inv * gw / n)
     return [gx, gw, gb]
 
 

@@ -94,6 +94,9 @@ GROUP_CASES = [
     GroupCase((2, 2, 9, 8), 3, 3, 1, 2, 2, 1),              # dilation 2, "same" padding
     GroupCase((1, 4, 10, 9), 4, (2, 3), (2, 1), (1, 2), (3, 2), 2),  # everything mixed
     GroupCase((2, 6, 5, 5), 4, 1, 2, 0, 1, 2),              # 1×1 grouped, stride 2
+    # 4+ channels per group at stride 1: the input gradient's per-offset GEMMs
+    GroupCase((2, 8, 6, 7), 4, 3, 1, 1, 2, 2),
+    GroupCase((1, 5, 6, 6), 3, (3, 2), 1, (1, 0), 1, 1),
 ]
 GROUP_IDS = [f"{c.shape}-o{c.out}-k{c.kernel}-s{c.stride}-p{c.padding}-d{c.dilation}-"
              f"g{c.groups}" for c in GROUP_CASES]
