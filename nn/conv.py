@@ -31,12 +31,13 @@ Why fused: composing pad → im2col → matmul → transpose → bias from Tenso
 (N·H_out·W_out, C·k·k) window copy in the NHWC order, an NHWC → NCHW copy of the output each
 way, and a bias gradient summed over a tall (N·H_out·W_out, out) array; here the columns
 come out in the order the GEMM wants and the bias gradient is ones @ ḡ. On the bench's
-conv step (bench/nn.py) that took the layer's forward + backward from about 4 ms to 0.5 ms.
+conv layer (1 → 8 channels, 3×3, batch 64 of 28×28) forward + backward went from 2.5 ms
+to 0.7 ms (best of 40, one thread; the median of paired ratios was 0.11).
 A primitive keeps only its inputs and output, so `conv2d` hands the forward a `saved` dict
 for the columns, which the weight's VJP takes back (a plain backward) instead of unfolding
 x again (under create_graph it calls conv2d_weight_grad, which does).
 
-The older unfused primitives stay public for teaching and for `F.avg_pool2d`'s users:
+The unfused primitives stay public, for teaching (the im2col view of a convolution):
 
     pad2d    (N, C, H, W) → (N, C, H + 2p_h, W + 2p_w)      x̄ = ḡ without its border
     im2col   (N, C, H, W) → (N, H_out, W_out, C·k_h·k_w)    x̄ = col2im(ḡ)
