@@ -122,6 +122,79 @@ def fold(cols: np.ndarray, shape: tuple[int, ...], kernel: Pair, stride: Pair = 
     return image[:, :, ph:ph + h, pw:pw + w] if ph or pw else image
 
 
+# --- whole rows: stride-1 convolutions without columns ------------------------------------------
+
+def by_rows(stride: Pair, channels_per_group: int, groups: int) -> bool:
+    """Whether the forward and the weight gradient run on whole rows (below) rather than on
+    columns: at stride 1 without groups and with 4 or more input channels, where one GEMM
+    per kernel offset has enough work and numpy's short inner loops over H_out × W_out
+    blocks (unfold) are what costs most on small maps (0.8x the time of the columns on the
+    bench's dilated layer; with groups, the per-offset GEMMs split into G·N tiny ones and
+    the columns win)."""
+    return stride == (1, 1) and groups == 1 and channels_per_group >= 4
+
+
+def rows(x: np.ndarray, kernel: Pair, padding: Pair, dilation: Pair) -> np.ndarray:
+    """x zero-padded and flattened over (H_p, W_p), with a tail of (k_w − 1)·d_w zeros:
+    (N, C, H_p·W_p + tail). At stride 1 the run of H_out·W_p values starting at
+    u·d_h·W_p + v·d_w holds every window's entry at offset (u, v), row by row, each output
+    row followed by W_p − W_out values of other pixels (the "wide" columns, cut off later)."""
+    n, c, h, w = x.shape
+    (ph, pw), hp, wp = padding, h + 2 * padding[0], w + 2 * padding[1]
+    flat = np.zeros((n, c, hp * wp + (kernel[1] - 1) * dilation[1]), dtype=x.dtype)
+    flat[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, ph:ph + h, pw:pw + w] = x
+    return flat
+
+
+def _runs(kernel: Pair, dilation: Pair, width: int) -> list[tuple[int, int, int]]:
+    """(u, v, start of offset (u, v)'s run) in the flattened padded image."""
+    return [(u, v, u * dilation[0] * width + v * dilation[1])
+            for u in range(kernel[0]) for v in range(kernel[1])]
+
+
+def _wide(g: np.ndarray, width: int) -> np.ndarray:
+    """ḡ (N, out, H_out, W_out) with zero columns up to `width`: (N, out, H_out·width)."""
+    n, o, oh, ow = g.shape
+    wide = np.zeros((n, o, oh, width), dtype=g.dtype)
+    wide[..., :ow] = g
+    return wide.reshape(n, o, oh * width)
+
+
+def _conv_by_rows(flat: np.ndarray, w: np.ndarray, b: np.ndarray | None, out_hw: Pair,
+                  width: int, dilation: Pair, groups: int) -> np.ndarray:
+    """y = Σ_{u,v} W[:, :, u, v] @ run_{u,v}(x) (+ b): one batched GEMM per offset on views
+    of the flattened image (no columns), then the wide columns cut off."""
+    n, c = flat.shape[:2]
+    o, cg, kh, kw = w.shape
+    (oh, ow), run, og = out_hw, out_hw[0] * width, o // groups
+    wt = w.reshape(groups, og, cg, kh, kw).transpose(3, 4, 0, 1, 2)  # (k_h, k_w, G, out/G, C/G)
+    wide = np.zeros((n, groups, og, run), dtype=np.result_type(flat, w))
+    block = np.empty_like(wide)
+    for u, v, start in _runs((kh, kw), dilation, width):
+        np.matmul(wt[u, v], flat[:, :, start:start + run].reshape(n, groups, cg, run),
+                  out=block)
+        wide += block
+    y = wide.reshape(n, o, oh, width)[..., :ow]
+    return y + b.reshape(1, o, 1, 1) if b is not None else np.ascontiguousarray(y)
+
+
+def _weight_grad_by_rows(flat: np.ndarray, g: np.ndarray, kernel: Pair, width: int,
+                         dilation: Pair, groups: int) -> np.ndarray:
+    """w̄[:, :, u, v] = Σ_n ḡ_wide[n] @ run_{u,v}(x)[n]ᵀ, one batched GEMM per offset (the
+    wide columns of ḡ are zeros, so the other pixels in the runs contribute nothing)."""
+    n, c = flat.shape[:2]
+    o = g.shape[1]
+    og, cg = o // groups, c // groups
+    gw = _wide(g, width)
+    run = gw.shape[2]
+    gg = gw.reshape(n, groups, og, run)
+    wbar = np.empty((kernel[0], kernel[1], groups, og, cg), dtype=np.result_type(flat, g))
+    for u, v, start in _runs(kernel, dilation, width):
+        part = flat[:, :, start:start + run].reshape(n, groups, cg, run)
+        wbar[u, v] = (gg @ part.transpose(0, 1, 3, 2)).sum(axis=0)
+    return wbar.transpose(2, 3, 4, 0, 1).reshape(o, cg, *kernel)
+
+
 # --- fused primitives: forward and VJPs side by side --------------------------------------------
 
 def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, stride: Pair,
@@ -130,9 +203,14 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, 
     """y = W @ unfold(x) + b per image and group: (N, C, H, W) → (N, out, H_out, W_out).
     The columns go into `saved` when given, for the weight gradient."""
     n, h, wd = x.shape[0], x.shape[2], x.shape[3]
-    o, _, kh, kw = w.shape
+    o, cg, kh, kw = w.shape
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    if by_rows(stride, cg, groups):
+        flat = rows(x, (kh, kw), padding, dilation)
+        if saved is not None:
+            saved["rows"] = flat
+        return _conv_by_rows(flat, w, b, (oh, ow), wd + 2 * padding[1], dilation, groups)
     cols = unfold(x, (kh, kw), stride, padding, dilation)  # (N, K, P)
     if saved is not None:
         saved["cols"] = cols
@@ -150,7 +228,7 @@ def _input_grad_forward(g: np.ndarray, w: np.ndarray, *, shape: tuple[int, ...],
                         padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
     """x̄ = fold(Wᵀ @ ḡ): (N, out, H_out, W_out) → (N, C, H, W) = `shape`."""
     n, o, oh, ow = g.shape
-    if stride == (1, 1):
+    if stride == (1, 1):  # whole rows (per-offset GEMMs with 4+ channels per group)
         return _input_grad_full_rows(g, w, shape, padding, dilation, groups)
     if groups == 1:
         cols = w.reshape(o, -1).T @ g.reshape(n, o, oh * ow)  # (K, out) @ (N, out, P)
@@ -207,6 +285,9 @@ def _input_grad_full_rows(g: np.ndarray, w: np.ndarray, shape: tuple[int, ...], 
 def _weight_grad_forward(x: np.ndarray, g: np.ndarray, *, kernel: Pair, stride: Pair,
                          padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
     """w̄ = Σ_n ḡ[n] @ unfold(x)[n]ᵀ: (out, C/G, k_h, k_w)."""
+    if by_rows(stride, x.shape[1] // groups, groups):
+        return _weight_grad_by_rows(rows(x, kernel, padding, dilation), g, kernel,
+                                    x.shape[3] + 2 * padding[1], dilation, groups)
     cols = unfold(x, kernel, stride, padding, dilation)  # (N, K, P)
     return _weight_grad_from_columns(cols, g, x.shape[1], kernel, groups)
 
@@ -245,7 +326,13 @@ def _conv_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any = None, **params: Any) 
     saved = params.get("saved")
     # a plain backward uses the forward's columns (once: popped, so the graph does not keep
     # them); under create_graph, or a second pass over a retained graph, they are recomputed
-    cols = saved.pop("cols", None) if saved is not None and isinstance(g, np.ndarray) else None
+    plain = saved is not None and isinstance(g, np.ndarray)
+    flat = saved.pop("rows", None) if plain else None
+    if flat is not None:
+        return _weight_grad_by_rows(flat, g, tuple(w.shape[2:]),
+                                    x.shape[3] + 2 * params["padding"][1], params["dilation"],
+                                    params["groups"])
+    cols = saved.pop("cols", None) if plain else None
     if cols is not None:
         return _weight_grad_from_columns(cols, g, x.shape[1], tuple(w.shape[2:]),
                                          params["groups"])

@@ -497,7 +497,7 @@ def test_bias_second_derivative_through_channel_sum_passes_gradcheck() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 2), groups=st.integers(1, 3), per_group=st.integers(1, 2),
+@given(n=st.integers(1, 2), groups=st.integers(1, 3), per_group=st.integers(1, 5),
        out_per_group=st.integers(1, 2), h=st.integers(1, 9), w=st.integers(1, 9),
        kh=st.integers(1, 3), kw=st.integers(1, 3), sh=st.integers(1, 3), sw=st.integers(1, 3),
        ph=st.integers(0, 2), pw=st.integers(0, 2), dh=st.integers(1, 3), dw=st.integers(1, 3),
@@ -549,12 +549,13 @@ def test_unfold_and_fold_are_adjoint(kernel: Any, stride: Any, padding: Any,
     np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
 
 
-def test_weight_gradient_is_the_same_from_saved_columns_and_recomputed() -> None:
-    """A plain backward takes the forward's columns; a second pass over a retained graph
-    (columns already taken) recomputes them: both give the same gradient, twice."""
+@pytest.mark.parametrize("channels", [2, 4])  # columns; whole rows (4+ channels, stride 1)
+def test_weight_gradient_is_the_same_from_saved_columns_and_recomputed(channels: int) -> None:
+    """A plain backward takes the forward's columns (or rows); a second pass over a retained
+    graph (they are already taken) recomputes them: both give the same gradient, twice."""
     rng = np.random.default_rng(5)
-    layer = Conv2d(2, 3, 3, padding=1, dilation=2, groups=1, rng=rng)
-    x = Tensor(rng.standard_normal((2, 2, 6, 6)).astype(np.float32))
+    layer = Conv2d(channels, 3, 3, padding=1, dilation=2, groups=1, rng=rng)
+    x = Tensor(rng.standard_normal((2, channels, 6, 6)).astype(np.float32))
     y = layer(x)
     y.sum().backward(retain_graph=True)
     first = layer.weight.grad.copy()
