@@ -39,8 +39,10 @@ reported against the same ≤ 1.0× torch standard.
 Threads: both engines run with the same number of threads: torch's default
 (`torch.get_num_threads()`, 2 on the 2-core CI machine) unless `--threads N` says otherwise;
 the bench sets numpy's OpenBLAS to the same count (`openblas_set_num_threads`) and prints
-both. On a machine other processes keep busy, two-thread GEMMs in either library can stall
-waiting for a core: `--threads 1` is then the steadier comparison.
+both. On a machine other processes keep busy, two threads per library stall waiting for a
+core (with the 2 cores ~88% busy with others' work, torch's 2-thread conv step took 320 ms
+against 10 ms on one thread, and a full run 17 minutes): `--threads 1` is then the fair and
+steady comparison.
 
 Method: as bench/tensor.py (bench/harness.py): engines interleaved inside every repetition
 after a warm-up round, an untimed 0.2 s pause and gc.collect() before each sample (idle
@@ -50,7 +52,7 @@ medians of per-repetition ratios (paired samples), the ratio of medians printed 
 them. MLP epochs alternate between the engines, epoch by epoch. The last line says how busy
 other processes kept the cores; on a shared machine rerun and compare ratios, not times.
 
-    python bench/nn.py                 # full run, about 3 minutes
+    python bench/nn.py                 # full run: 2-3 minutes with 1 thread on the CI machine
     python bench/nn.py --quick         # smoke run: 3 repetitions, 1 MLP epoch
     python bench/nn.py --threads 1     # both engines on one thread
     python bench/nn.py --json out.json
