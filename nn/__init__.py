@@ -2,11 +2,12 @@
 
 Backpropagation through every layer falls out of the engine's chain rule: layers are
 compositions of Tensor ops (a dedicated primitive only where speed or stability needs one:
-im2col for convolutions, the fused softmax cross-entropy, layer_norm).
+fused conv2d, pooling and batch norm, the fused softmax cross-entropy, layer_norm).
 
     module      Module, Parameter, Sequential, ModuleList, ModuleDict
     layers      Linear, Embedding, activations (GELU, ...), Dropout, BatchNorm1d, Flatten
-    conv        Conv2d, MaxPool2d                scalar     Neuron, Layer, MLP (on Values)
+    conv        Conv2d                           scalar     Neuron, Layer, MLP (on Values)
+    pooling     MaxPool2d, AvgPool2d             batchnorm  BatchNorm2d
     losses      mse_loss, ..., MSELoss, ...      classic    Perceptron, Adaline
     functional  PyTorch's functional names: `import nn.functional as F`
     optim       SGD, Adagrad, RMSprop, Adam, AdamW, lr_scheduler
@@ -20,8 +21,9 @@ im2col for convolutions, the fused softmax cross-entropy, layer_norm).
 
 from . import data, functional, init, optim, text, utils
 from .attention import Block, CausalSelfAttention
+from .batchnorm import BatchNorm2d
 from .classic import Adaline, Perceptron
-from .conv import Conv2d, MaxPool2d
+from .conv import Conv2d
 from .layers import (
     GELU,
     BatchNorm1d,
@@ -56,6 +58,7 @@ from .losses import (
 )
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .norm import LayerNorm
+from .pooling import AvgPool2d, MaxPool2d
 from .scalar import MLP, Layer, Neuron
 from .serialize import load, save
 from .train import NonFiniteLossError, evaluate, fit
@@ -63,8 +66,8 @@ from .train import NonFiniteLossError, evaluate, fit
 __all__ = [
     "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
     "Neuron", "Layer", "MLP",
-    "Linear", "Conv2d", "MaxPool2d", "Flatten", "Dropout", "BatchNorm1d",
-    "Embedding", "LayerNorm", "GELU", "CausalSelfAttention", "Block",
+    "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d",
+    "BatchNorm2d", "Embedding", "LayerNorm", "GELU", "CausalSelfAttention", "Block",
     "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softmax",
     "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge_loss", "l1_penalty",

@@ -6,7 +6,7 @@ Activations (`relu tanh sigmoid softmax log_softmax gelu silu leaky_relu`), `dro
 binary_cross_entropy_with_logits`, each with `reduction='mean'|'sum'|'none'`). Each is a
 composition of Tensor ops (or the layer's own function), so the engine gives every gradient;
 PyTorch's `dim` names the axis. Arguments PyTorch has and these do not (`inplace`,
-`dilation`, `groups`, `ceil_mode`) are refused rather than ignored.
+`ceil_mode=True`, `return_indices=True`) are refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -28,9 +28,7 @@ from .checks import (
     check_tensor,
     names_errors,
 )
-from .conv import _pair, im2col, pad2d
 from .conv import conv2d as _conv2d
-from .conv import max_pool2d as _max_pool2d
 from .layers import Dropout
 from .losses import (
     binary_cross_entropy,
@@ -41,6 +39,8 @@ from .losses import (
     nll_loss,
     smooth_l1_loss,
 )
+from .pooling import avg_pool2d as _avg_pool2d
+from .pooling import max_pool2d as _max_pool2d
 
 __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "gelu", "silu", "leaky_relu",
@@ -151,35 +151,32 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
 
 
 @names_errors("conv2d")
-def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
-           padding: Any = 0) -> Tensor:
-    """2-D convolution (cross-correlation) of (N, C, H, W) input with weight (out, C, k_h,
-    k_w) and optional bias (out,): see `nn.conv.conv2d`."""
-    return _conv2d(input, weight, bias, stride, padding)
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation) of (N, C, H, W) input with weight (out, C/groups,
+    k_h, k_w) and optional bias (out,): see `nn.conv.conv2d`."""
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
 @names_errors("max_pool2d")
-def max_pool2d(input: Any, kernel_size: Any, stride: Any = None) -> Tensor:
+def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
+               ) -> Tensor:
     """Max over each window of (N, C, H, W) input (stride defaults to the kernel); ties
-    split the gradient evenly (PyTorch gives it to one element)."""
-    return _max_pool2d(input, kernel_size, stride)
+    split the gradient evenly (PyTorch gives it to one element): see `nn.pooling`."""
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices)
 
 
 @names_errors("avg_pool2d")
-def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
     """The mean of each k_h × k_w window of (N, C, H, W) input (stride defaults to the
-    kernel); zero padding counts in the mean (PyTorch's count_include_pad=True): pad2d, then
-    im2col and a mean over each window's values."""
-    kernel = _pair(kernel_size, "kernel_size", "avg_pool2d", 1)
-    step = kernel if stride is None else _pair(stride, "stride", "avg_pool2d", 1)
-    pads = _pair(padding, "padding", "avg_pool2d", 0)
-    if pads[0] > kernel[0] // 2 or pads[1] > kernel[1] // 2:
-        raise ValueError(f"avg_pool2d: padding {pads} must be at most half the kernel size "
-                         f"{kernel}")
-    x = _tensor(input)
-    cols = im2col(pad2d(x, pads), kernel, step)  # (N, H_out, W_out, C·k_h·k_w)
-    n, oh, ow, _ = cols.shape
-    return cols.reshape(n, oh, ow, x.shape[1], -1).mean(axis=-1).transpose(0, 3, 1, 2)
+    kernel); zero padding counts in the mean unless `count_include_pad=False`: see
+    `nn.pooling`."""
+    return _avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
 
 
 # --- padding and encodings --------------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""Tests for `nn/conv.py`: Conv2d, MaxPool2d and the pad2d / im2col / col2im primitives.
+"""Tests for `nn/conv.py`: Conv2d, the fused conv2d primitives and the pad2d / im2col / col2im
+primitives.
 
 Forward passes are checked against explicit-loop numpy references (float64) over a table of
-shapes, kernels, strides and paddings (non-square, stride 2, kernel as large as the padded
-input); gradients against float64 central differences (gradcheck), im2col against col2im by
-adjointness, second derivatives by gradchecking a gradient; then dtypes, ties in max pooling,
-initialization, repr, errors, the parameter counts of Nielsen's example and a LeNet-style step.
+shapes, kernels, strides, paddings, dilations and groups (non-square, stride 2, kernel as
+large as the padded input, depthwise), and over random geometries (hypothesis); gradients
+against float64 central differences (gradcheck), unfold against fold and im2col against
+col2im by adjointness, second derivatives by gradchecking a gradient; against PyTorch in
+float64 (skipped without torch); then dtypes, initialization, repr, errors, the parameter
+counts of Nielsen's example and a LeNet-style step. Pooling is in tests/test_pooling.py.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autograd_lite import Tensor, grad, gradcheck, hvp
-from nn.conv import Conv2d, MaxPool2d, col2im, conv2d, im2col, max_pool2d, pad2d
+from autograd_lite import Tensor, grad, gradcheck, hvp, no_grad
+from nn.conv import Conv2d, col2im, conv2d, fold, im2col, pad2d, unfold
 from nn.module import Module, Parameter
+from nn.pooling import MaxPool2d, max_pool2d
 
 
 def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
@@ -27,32 +33,25 @@ def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
 # --- loop references (float64) -----------------------------------------------------------------
 
 def conv_reference(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Any,
-                   padding: Any) -> np.ndarray:
-    """y[n, o, i, j] = b[o] + Σ_{c,u,v} w[o, c, u, v] · x_pad[n, c, i·s_h + u, j·s_w + v]."""
-    (sh, sw), (ph, pw) = _pair(stride), _pair(padding)
+                   padding: Any, dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    """y[n, o, i, j] = b[o] + Σ_{c in o's group, u, v} w[o, c, u, v] ·
+    x_pad[n, c, i·s_h + u·d_h, j·s_w + v·d_w]."""
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
     n, c, h, width = x.shape
-    o, _, kh, kw = w.shape
+    o, per_group, kh, kw = w.shape
     xp = np.zeros((n, c, h + 2 * ph, width + 2 * pw))
     xp[:, :, ph:ph + h, pw:pw + width] = x
-    oh, ow = (h + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     y = np.zeros((n, o, oh, ow))
     for b_ in range(n):
         for f in range(o):
+            first = f // (o // groups) * per_group  # the group's first input channel
             for i in range(oh):
                 for j in range(ow):
-                    window = xp[b_, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    window = xp[b_, first:first + per_group, i * sh:i * sh + dh * (kh - 1) + 1:dh,
+                                j * sw:j * sw + dw * (kw - 1) + 1:dw]
                     y[b_, f, i, j] = np.sum(window * w[f]) + (0.0 if b is None else b[f])
-    return y
-
-
-def pool_reference(x: np.ndarray, kernel: Any, stride: Any) -> np.ndarray:
-    (kh, kw), (sh, sw) = _pair(kernel), _pair(stride)
-    n, c, h, w = x.shape
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
-    y = np.zeros((n, c, oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            y[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
     return y
 
 
@@ -77,6 +76,39 @@ CASES = [
     Case(1, 1, 3, 3, 1, 5, 1, 1),                  # kernel larger than the input, fits padded
 ]
 IDS = [f"{c.n}x{c.c}x{c.h}x{c.w}-k{c.kernel}-s{c.stride}-p{c.padding}" for c in CASES]
+
+
+class GroupCase(NamedTuple):
+    shape: tuple[int, int, int, int]
+    out: int
+    kernel: Any
+    stride: Any
+    padding: Any
+    dilation: Any
+    groups: int
+
+
+GROUP_CASES = [
+    GroupCase((2, 4, 7, 8), 6, 3, 1, 0, 1, 2),              # two groups
+    GroupCase((1, 3, 6, 6), 3, 3, 1, 1, 1, 3),              # depthwise
+    GroupCase((2, 2, 9, 8), 3, 3, 1, 2, 2, 1),              # dilation 2, "same" padding
+    GroupCase((1, 4, 10, 9), 4, (2, 3), (2, 1), (1, 2), (3, 2), 2),  # everything mixed
+    GroupCase((2, 6, 5, 5), 4, 1, 2, 0, 1, 2),              # 1×1 grouped, stride 2
+    # 4+ channels per group at stride 1: the input gradient's per-offset GEMMs
+    GroupCase((2, 8, 6, 7), 4, 3, 1, 1, 2, 2),
+    GroupCase((1, 5, 6, 6), 3, (3, 2), 1, (1, 0), 1, 1),
+]
+GROUP_IDS = [f"{c.shape}-o{c.out}-k{c.kernel}-s{c.stride}-p{c.padding}-d{c.dilation}-"
+             f"g{c.groups}" for c in GROUP_CASES]
+
+
+def _group_arrays(case: GroupCase, seed: int = 0
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    kh, kw = _pair(case.kernel)
+    return (rng.standard_normal(case.shape),
+            rng.standard_normal((case.out, case.shape[1] // case.groups, kh, kw)),
+            rng.standard_normal(case.out))
 
 
 def _arrays(case: Case, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -280,52 +312,6 @@ def test_float32_input_gives_float32_output_and_gradients() -> None:
     np.testing.assert_allclose(layer(x).data, reference, rtol=1e-5, atol=1e-5)
 
 
-# --- max pooling --------------------------------------------------------------------------------
-
-POOL_CASES = [((2, 3, 6, 8), 2, None), ((1, 2, 7, 5), 2, None), ((2, 1, 7, 7), 3, 2),
-              ((1, 2, 6, 7), (2, 3), (1, 2)), ((1, 1, 4, 4), 4, None)]
-
-
-@pytest.mark.parametrize("shape,kernel,stride", POOL_CASES)
-def test_maxpool2d_forward_matches_loop_reference(shape: tuple[int, ...], kernel: Any,
-                                                  stride: Any) -> None:
-    x = np.random.default_rng(8).standard_normal(shape)
-    y = MaxPool2d(kernel, stride)(Tensor(x))
-    expected = pool_reference(x, kernel, kernel if stride is None else stride)
-    assert y.shape == expected.shape
-    np.testing.assert_array_equal(y.data, expected)
-
-
-@pytest.mark.parametrize("shape,kernel,stride", POOL_CASES)
-def test_maxpool2d_gradient_passes_gradcheck(shape: tuple[int, ...], kernel: Any,
-                                             stride: Any) -> None:
-    x = np.random.default_rng(9).permutation(np.prod(shape)).reshape(shape) * 0.1  # no ties
-    assert gradcheck(lambda t: MaxPool2d(kernel, stride)(t), x.astype(np.float64))
-
-
-def test_maxpool2d_routes_gradient_to_the_max_of_each_window() -> None:
-    x = Tensor(np.array([[[[1.0, 5.0, 2.0, 0.0],
-                           [3.0, 4.0, 7.0, 6.0]]]]), requires_grad=True)
-    y = MaxPool2d(2)(x)
-    np.testing.assert_array_equal(y.data, [[[[5.0, 7.0]]]])
-    y.backward(np.array([[[[10.0, 20.0]]]]))
-    np.testing.assert_array_equal(x.grad, [[[[0, 10, 0, 0], [0, 0, 20, 0]]]])
-
-
-def test_maxpool2d_ties_share_the_gradient_evenly() -> None:
-    x = Tensor(np.array([[[[2.0, 2.0, 1.0, 3.0],
-                           [2.0, 0.0, 3.0, 3.0]]]]), requires_grad=True)
-    MaxPool2d(2)(x).sum().backward()
-    third = 1 / 3  # three 2s tie in the left window, three 3s in the right one
-    np.testing.assert_allclose(x.grad, [[[[third, third, 0, third], [third, 0, third, third]]]])
-
-
-def test_maxpool2d_overlapping_windows_accumulate_and_split_ties() -> None:
-    x = Tensor(np.array([[[[1.0, 4.0, 4.0]]]]), requires_grad=True)  # windows [1,4] and [4,4]
-    MaxPool2d((1, 2), stride=1)(x).sum().backward()
-    np.testing.assert_allclose(x.grad, [[[[0.0, 1.5, 0.5]]]])
-
-
 # --- initialization, repr, parameter counts -------------------------------------------------------
 
 def test_conv2d_init_is_pytorch_default_uniform_and_seeded() -> None:
@@ -464,3 +450,224 @@ def test_integer_input_and_bad_arguments_are_rejected() -> None:
         Conv2d(0, 1, 3)
     with pytest.raises(ValueError, match="col2im.*do not match"):
         col2im(Tensor(np.zeros((1, 2, 2, 4))), (1, 1, 4, 4), 2, 1)
+
+
+# --- dilation and groups ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", GROUP_CASES, ids=GROUP_IDS)
+def test_grouped_dilated_conv2d_forward_matches_loop_reference(case: GroupCase) -> None:
+    x, w, b = _group_arrays(case)
+    y = conv2d(Tensor(x), Tensor(w), Tensor(b), case.stride, case.padding, case.dilation,
+               case.groups)
+    expected = conv_reference(x, w, b, case.stride, case.padding, case.dilation, case.groups)
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", GROUP_CASES, ids=GROUP_IDS)
+def test_grouped_dilated_conv2d_gradients_pass_gradcheck(case: GroupCase) -> None:
+    x, w, b = _group_arrays(case, seed=1)
+    assert gradcheck(lambda x_, w_, b_: conv2d(x_, w_, b_, case.stride, case.padding,
+                                               case.dilation, case.groups), x, w, b)
+
+
+@pytest.mark.parametrize("case", GROUP_CASES[:4], ids=GROUP_IDS[:4])
+def test_grouped_dilated_conv2d_second_derivatives_pass_gradcheck(case: GroupCase) -> None:
+    """The input- and weight-gradient primitives are each other's adjoints: gradcheck the
+    gradient itself, with respect to x and to w (mixed and pure second derivatives)."""
+    x, w, b = _group_arrays(case, seed=2)
+
+    def f(x_: Tensor, w_: Tensor) -> Tensor:
+        return conv2d(x_, w_, b, case.stride, case.padding, case.dilation, case.groups
+                      ).tanh().sum()
+
+    both = grad(f, (0, 1))
+    assert gradcheck(lambda x_: _tensor(both(x_, w)[0]), x)
+    assert gradcheck(lambda w_: _tensor(both(x, w_)[1]), w)
+    assert gradcheck(lambda w_: _tensor(both(x, w_)[0]), w)
+
+
+def test_bias_second_derivative_through_channel_sum_passes_gradcheck() -> None:
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3)), \
+        rng.standard_normal(3)
+    db = grad(lambda x_, b_: (conv2d(x_, w, b_) ** 2).sum(), (0, 1))
+    assert gradcheck(lambda b_: _tensor(db(x, b_)[1]), b)   # ∂²/∂b² = 2·N·H·W on the diagonal
+    assert gradcheck(lambda x_: _tensor(db(x_, b)[1]), x)   # ∂²/∂x∂b
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 2), groups=st.integers(1, 3), per_group=st.integers(1, 5),
+       out_per_group=st.integers(1, 2), h=st.integers(1, 9), w=st.integers(1, 9),
+       kh=st.integers(1, 3), kw=st.integers(1, 3), sh=st.integers(1, 3), sw=st.integers(1, 3),
+       ph=st.integers(0, 2), pw=st.integers(0, 2), dh=st.integers(1, 3), dw=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_conv2d_matches_loop_reference_for_random_geometries(
+        n: int, groups: int, per_group: int, out_per_group: int, h: int, w: int, kh: int,
+        kw: int, sh: int, sw: int, ph: int, pw: int, dh: int, dw: int, seed: int) -> None:
+    """Any geometry that fits: the output shape follows PyTorch's formula and the values,
+    the input gradient (its adjoint) and the weight gradient match loop references."""
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if span_h > h + 2 * ph or span_w > w + 2 * pw:
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, groups * per_group, h, w))
+    weight = rng.standard_normal((groups * out_per_group, per_group, kh, kw))
+    geometry = ((sh, sw), (ph, pw), (dh, dw), groups)
+    xt, wt = Tensor(x, requires_grad=True), Tensor(weight, requires_grad=True)
+    y = conv2d(xt, wt, None, *geometry)
+    expected = conv_reference(x, weight, None, *geometry)
+    assert y.shape == expected.shape == (n, groups * out_per_group,
+                                         (h + 2 * ph - span_h) // sh + 1,
+                                         (w + 2 * pw - span_w) // sw + 1)
+    np.testing.assert_allclose(y.data, expected, atol=1e-12)
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    # the gradients are linear in g: ⟨conv(x, w), g⟩ differentiated by the loop reference
+    eps, probe = 1e-6, rng.standard_normal(x.shape)
+    numeric = (np.sum(g * conv_reference(x + eps * probe, weight, None, *geometry))
+               - np.sum(g * conv_reference(x - eps * probe, weight, None, *geometry))) / (2 * eps)
+    np.testing.assert_allclose(np.sum(xt.grad * probe), numeric, rtol=1e-6, atol=1e-8)
+    probe = rng.standard_normal(weight.shape)
+    numeric = (np.sum(g * conv_reference(x, weight + eps * probe, None, *geometry))
+               - np.sum(g * conv_reference(x, weight - eps * probe, None, *geometry))) / (2 * eps)
+    np.testing.assert_allclose(np.sum(wt.grad * probe), numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    ((3, 3), (1, 1), (0, 0), (1, 1)), ((2, 3), (2, 1), (1, 2), (2, 1)), ((1, 1), (3, 2), (0, 1),
+                                                                          (1, 1))])
+def test_unfold_and_fold_are_adjoint(kernel: Any, stride: Any, padding: Any,
+                                     dilation: Any) -> None:
+    """⟨unfold(x), c⟩ = ⟨x, fold(c)⟩: fold is the input gradient's scatter-add."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 7, 6))
+    cols = unfold(x, kernel, stride, padding, dilation)
+    c = rng.standard_normal(cols.shape)
+    back = fold(c, x.shape, kernel, stride, padding, dilation)
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
+
+
+@pytest.mark.parametrize("channels", [2, 4])  # columns; whole rows (4+ channels, stride 1)
+def test_weight_gradient_is_the_same_from_saved_columns_and_recomputed(channels: int) -> None:
+    """A plain backward takes the forward's columns (or rows); a second pass over a retained
+    graph (they are already taken) recomputes them: both give the same gradient, twice."""
+    rng = np.random.default_rng(5)
+    layer = Conv2d(channels, 3, 3, padding=1, dilation=2, groups=1, rng=rng)
+    x = Tensor(rng.standard_normal((2, channels, 6, 6)).astype(np.float32))
+    y = layer(x)
+    y.sum().backward(retain_graph=True)
+    first = layer.weight.grad.copy()
+    y.sum().backward()
+    np.testing.assert_allclose(layer.weight.grad, 2 * first, rtol=1e-6)
+
+
+def test_conv2d_under_no_grad_records_nothing_and_keeps_no_columns() -> None:
+    layer = Conv2d(1, 2, 3)
+    with no_grad():
+        y = layer(Tensor(np.ones((1, 1, 5, 5), dtype=np.float32)))
+    assert not y.requires_grad and y.shape == (1, 2, 3, 3)
+
+
+def test_grouped_conv2d_layer_keeps_float32_and_pytorch_weight_layout() -> None:
+    rng = np.random.default_rng(6)
+    layer = Conv2d(4, 6, (3, 2), padding=1, dilation=(1, 2), groups=2, rng=rng)
+    assert layer.weight.shape == (6, 2, 3, 2) and layer.weight.dtype == np.float32
+    bound = 1 / np.sqrt(2 * 3 * 2)  # fan_in counts one group's channels
+    assert np.abs(layer.weight.data).max() <= bound
+    x = Tensor(rng.standard_normal((2, 4, 6, 7)).astype(np.float32), requires_grad=True)
+    y = layer(x)
+    assert y.dtype == np.float32 and y.shape == (2, 6, 6, 7)
+    y.sum().backward()
+    assert x.grad.dtype == layer.weight.grad.dtype == layer.bias.grad.dtype == np.float32
+    reference = conv_reference(x.data.astype(np.float64), layer.weight.data.astype(np.float64),
+                               layer.bias.data.astype(np.float64), 1, 1, (1, 2), 2)
+    np.testing.assert_allclose(y.data, reference, rtol=1e-5, atol=1e-5)
+    assert repr(layer) == ("Conv2d(4, 6, kernel_size=(3, 2), stride=(1, 1), padding=(1, 1), "
+                           "dilation=(1, 2), groups=2)")
+
+
+def test_groups_and_dilation_errors_name_the_layer_and_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"Conv2d: in_channels \(3\) must be divisible by "
+                                         r"groups \(2\)"):
+        Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match=r"Conv2d: out_channels \(3\) must be divisible"):
+        Conv2d(4, 3, 3, groups=2)
+    with pytest.raises(ValueError, match="groups must be a positive int"):
+        Conv2d(4, 4, 3, groups=0)
+    with pytest.raises(ValueError, match="dilation must be at least 1"):
+        Conv2d(4, 4, 3, dilation=0)
+    with pytest.raises(ValueError, match=r"kernel size \(3, 3\) \(spanning \(5, 5\) with "
+                                         r"dilation \(2, 2\)\) is larger than the padded input"):
+        Conv2d(1, 1, 3, dilation=2)(Tensor(np.zeros((1, 1, 4, 4), dtype=np.float32)))
+    with pytest.raises(ValueError, match=r"conv2d: expected 4 input channel\(s\)"):
+        conv2d(Tensor(np.zeros((1, 2, 5, 5))), Tensor(np.zeros((4, 2, 3, 3))), groups=2)
+    with pytest.raises(ValueError, match=r"output channels must be divisible by groups"):
+        conv2d(Tensor(np.zeros((1, 4, 5, 5))), Tensor(np.zeros((3, 2, 3, 3))), groups=2)
+    with pytest.raises(ValueError, match=r"bias must have shape \(4,\)"):
+        conv2d(Tensor(np.zeros((1, 2, 5, 5))), Tensor(np.zeros((4, 2, 3, 3))),
+               Tensor(np.zeros(3)))
+
+
+def test_maxpool_moved_to_pooling_is_still_importable_from_conv() -> None:
+    import nn.conv
+    assert nn.conv.MaxPool2d is MaxPool2d and nn.conv.max_pool2d is max_pool2d
+
+
+# --- against PyTorch (float64; skipped without torch: the loop references above are the
+# torch-free twins) -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", GROUP_CASES, ids=GROUP_IDS)
+def test_conv2d_matches_pytorch_with_gradients(case: GroupCase) -> None:
+    torch = pytest.importorskip("torch")
+    x, w, b = _group_arrays(case, seed=7)
+    args = (case.stride, case.padding, case.dilation, case.groups)
+    ours = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = conv2d(*ours, *args)
+    yt = torch.nn.functional.conv2d(*theirs, *args)
+    g = np.random.default_rng(8).standard_normal(y.shape)
+    y.backward(g)
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    for a, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_second_derivative_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    case = GROUP_CASES[3]
+    x, w, b = _group_arrays(case, seed=9)
+    args = (case.stride, case.padding, case.dilation, case.groups)
+    xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    (conv2d(xt, wt, b, *args).tanh() ** 2).sum().backward(create_graph=True)
+    gx = xt.grad
+    wt.grad = None
+    (gx ** 2).sum().backward()
+    xs, ws = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    out = (torch.nn.functional.conv2d(xs, ws, torch.tensor(b), *args).tanh() ** 2).sum()
+    (gxs,) = torch.autograd.grad(out, xs, create_graph=True)
+    (gws,) = torch.autograd.grad((gxs ** 2).sum(), ws)
+    np.testing.assert_allclose(gx.data, gxs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(wt.grad.data if isinstance(wt.grad, Tensor) else wt.grad,
+                               gws.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_conv2d_layer_float32_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(10)
+    layer = Conv2d(4, 8, 3, stride=2, padding=1, dilation=1, groups=4, rng=rng)
+    theirs = torch.nn.Conv2d(4, 8, 3, stride=2, padding=1, groups=4)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(layer.weight.data))
+        theirs.bias.copy_(torch.from_numpy(layer.bias.data))
+    x = rng.standard_normal((3, 4, 9, 9)).astype(np.float32)
+    y, yt = layer(Tensor(x)), theirs(torch.from_numpy(x))
+    assert y.dtype == np.float32
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(layer.weight.grad, theirs.weight.grad.numpy(), rtol=1e-4,
+                               atol=1e-4)
+    np.testing.assert_allclose(layer.bias.grad, theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-4)

@@ -1,0 +1,193 @@
+"""`BatchNorm2d`: batch normalisation of NCHW images per channel, on a fused primitive.
+
+Over the n = N·H·W values of channel c (training):
+
+    μ = Σ x / n,   σ² = Σ (x − μ)² / n (biased),   x̂ = (x − μ) / √(σ² + eps),   y = γ x̂ + β
+
+and the VJP (ḡ = ∂L/∂y), derived once for all three inputs:
+
+    β̄ = Σ ḡ,   γ̄ = Σ ḡ x̂,   x̄ = γ/√(σ² + eps) · (ḡ − β̄/n − x̂ · γ̄/n)
+
+Why fused: written with Tensor ops (as `BatchNorm1d` is) the layer records about ten ops,
+each a full pass over the activations forward and back, and its channel means reduce along
+strided axes; here the sums are GEMVs (ones @ rows) and row dot products, and forward and
+backward are five full passes each. Under `create_graph=True` the VJP runs the same formula
+in recorded Tensor ops, so second derivatives come without extra code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor, primitive
+from autograd_lite.tensor import as_tensor
+
+from .module import Module, Parameter
+
+__all__ = ["BatchNorm2d"]
+
+
+def _channel_sum(a: Any) -> Any:
+    """Σ over N, H, W of (N, C, H, W) → (C,). On arrays a GEMV with ones and a sum over N
+    (numpy's sum over axes (0, 2, 3) is several times slower); on Tensors the recorded sum."""
+    if not isinstance(a, np.ndarray):
+        return a.sum(axis=(0, 2, 3))
+    n, c = a.shape[:2]
+    return (a.reshape(n * c, -1) @ np.ones(a.shape[2] * a.shape[3], dtype=a.dtype)
+            ).reshape(n, c).sum(axis=0)
+
+
+def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ over N, H, W of a·b, (N, C, H, W) arrays → (C,): one dot product per (n, c) row,
+    without the a·b temporary (np.vecdot reads both once)."""
+    n, c = a.shape[:2]
+    return np.vecdot(a.reshape(n * c, -1), b.reshape(n * c, -1)).reshape(n, c).sum(axis=0)
+
+
+def _per_channel(v: Any) -> Any:
+    """(C,) → (1, C, 1, 1), to broadcast over N, H and W."""
+    return v.reshape(1, -1, 1, 1)
+
+
+def _batch_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, eps: float,
+                        stats: dict[str, np.ndarray]) -> np.ndarray:
+    """y = γ (x − μ)/√(σ² + eps) + β with the batch's μ and σ²; they go into `stats` (for
+    the caller's running averages), with x − μ (for the backward: it is the one full-size
+    array the VJP needs besides ḡ, so it is kept rather than recomputed)."""
+    n = x.size // x.shape[1]
+    mean = _channel_sum(x) / n
+    centred = x - _per_channel(mean)
+    var = _channel_dot(centred, centred) / n  # two passes: exact for any mean
+    inv = 1 / np.sqrt(var + eps)
+    y = centred * _per_channel(weight * inv)
+    y += _per_channel(bias)
+    stats.update(mean=mean, var=var, inv=inv, centred=centred)
+    return y
+
+
+def _batch_norm_vjp(g: Any, out: Any, x: Any, weight: Any, bias: Any, *, eps: float,
+                    stats: dict[str, np.ndarray]) -> list[Any]:
+    """[x̄, γ̄, β̄] (see the module doc):
+
+        x̄ = s·(ḡ − β̄/n) − (x − μ)·s·γ̄/(n·√(σ² + eps)),   s = γ/√(σ² + eps)
+
+    On arrays (a plain backward) with the forward's μ, σ² and x − μ, in place where the
+    arrays are this function's own; on Tensors (create_graph) the same formula in recorded
+    ops, μ and σ² recomputed from x so that their dependence on x is differentiated."""
+    n = x.size // x.shape[1]
+    if isinstance(g, np.ndarray):
+        inv = stats["inv"]
+        centred = stats.pop("centred", None)  # taken: a second pass recomputes it
+        if centred is None:
+            centred = x - _per_channel(stats["mean"])
+        gb = _channel_sum(g)
+        gw = _channel_dot(g, centred) * inv  # Σ ḡ x̂
+        scale = weight * inv
+        gx = g * _per_channel(scale)
+        gx -= _per_channel(scale * gb / n)
+        centred *= _per_channel(scale * inv * gw / n)
+        gx -= centred
+        return [gx, gw, gb]
+    mean = _channel_sum(x) / n
+    centred = x - _per_channel(mean)
+    inv = (_channel_sum(centred * centred) / n + eps) ** -0.5
+    gb = _channel_sum(g)
+    gw = _channel_sum(g * centred) * inv
+    scale = weight * inv
+    gx = (g - _per_channel(gb / n)) * _per_channel(scale) \
+        - centred * _per_channel(scale * inv * gw / n)
+    return [gx, gw, gb]
+
+
+BATCH_NORM = primitive(_batch_norm_forward, name="batch_norm").defvjp(joint=_batch_norm_vjp)
+
+
+def _positive_int(value: Any, name: str, who: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{who}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class BatchNorm2d(Module):
+    """Batch normalisation of (N, C, H, W) images per channel, PyTorch's signature, state
+    names (`weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`) and rules.
+
+    Training: the batch's μ and biased σ² over N, H, W (the gradient flows through them), and
+
+        running_mean ← (1 − momentum) · running_mean + momentum · μ
+        running_var  ← (1 − momentum) · running_var  + momentum · σ² · n / (n − 1)
+
+    (the unbiased variance; n = N·H·W; momentum=None: a cumulative average). Eval: the
+    running statistics. γ (`weight`, ones) and β (`bias`, zeros), shape (C,), are learnt if
+    `affine`. Without `track_running_stats` the batch statistics are used in eval too.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.num_features = _positive_int(num_features, "num_features", "BatchNorm2d")
+        if not eps > 0:
+            raise ValueError(f"BatchNorm2d: eps must be positive, got {eps!r}")
+        self.eps = float(eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features))
+            self.bias = Parameter(np.zeros(self.num_features))
+        else:
+            self.weight = self.bias = None
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=np.float32))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=np.float32))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def _input(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim != 4 or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm2d({self.num_features}): expected input of shape "
+                             f"(N, {self.num_features}, H, W), got {x.shape}")
+        if x.dtype.kind != "f":
+            raise TypeError(f"BatchNorm2d({self.num_features}): expected a floating-point "
+                            f"input, got dtype {x.dtype}")
+        return x
+
+    def _affine(self, dtype: np.dtype) -> tuple[Any, Any]:
+        if self.weight is not None:
+            return self.weight, self.bias
+        return (Tensor(np.ones(self.num_features, dtype=dtype)),
+                Tensor(np.zeros(self.num_features, dtype=dtype)))
+
+    def forward(self, x: Any) -> Tensor:
+        x = self._input(x)
+        weight, bias = self._affine(x.dtype)
+        if self.training or self.running_mean is None:
+            n = x.size // self.num_features
+            if n <= 1:  # the batch variance would be 0 and every output β
+                raise ValueError(f"BatchNorm2d: expected more than 1 value per channel when "
+                                 f"training, got input of shape {x.shape}")
+            stats: dict[str, np.ndarray] = {}
+            y = BATCH_NORM(x, weight, bias, eps=self.eps, stats=stats)
+            if self.training and self.running_mean is not None:
+                self._update_running_stats(stats["mean"], stats["var"], n)
+            return y
+        # eval: an affine map per channel, Tensor ops so γ and β still get gradients
+        inv = (1 / np.sqrt(self.running_var.astype(np.float64) + self.eps)).astype(x.dtype)
+        scale = weight * inv
+        shift = bias - scale * self.running_mean.astype(x.dtype)
+        return x * _per_channel(scale) + _per_channel(shift)
+
+    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        self.num_batches_tracked = self.num_batches_tracked + 1
+        m = 1 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        dtype = self.running_mean.dtype
+        self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(dtype)
+        self.running_var = ((1 - m) * self.running_var + m * var * (n / (n - 1))).astype(dtype)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
