@@ -24,7 +24,7 @@ import numpy as np
 from autograd_lite import Tensor, primitive
 from autograd_lite.tensor import as_tensor
 
-from .module import Module, Parameter
+from .layers import _BatchNorm
 
 __all__ = ["BatchNorm2d"]
 
@@ -104,13 +104,7 @@ def _batch_norm_vjp(g: Any, out: Any, x: Any, weight: Any, bias: Any, *, eps: fl
 BATCH_NORM = primitive(_batch_norm_forward, name="batch_norm").defvjp(joint=_batch_norm_vjp)
 
 
-def _positive_int(value: Any, name: str, who: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{who}: {name} must be a positive int, got {value!r}")
-    return int(value)
-
-
-class BatchNorm2d(Module):
+class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) images per channel, PyTorch's signature, state
     names (`weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`) and rules.
 
@@ -123,28 +117,6 @@ class BatchNorm2d(Module):
     running statistics. γ (`weight`, ones) and β (`bias`, zeros), shape (C,), are learnt if
     `affine`. Without `track_running_stats` the batch statistics are used in eval too.
     """
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
-        super().__init__()
-        self.num_features = _positive_int(num_features, "num_features", "BatchNorm2d")
-        if not eps > 0:
-            raise ValueError(f"BatchNorm2d: eps must be positive, got {eps!r}")
-        self.eps = float(eps)
-        self.momentum = None if momentum is None else float(momentum)
-        self.affine = bool(affine)
-        self.track_running_stats = bool(track_running_stats)
-        if self.affine:
-            self.weight = Parameter(np.ones(self.num_features))
-            self.bias = Parameter(np.zeros(self.num_features))
-        else:
-            self.weight = self.bias = None
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=np.float32))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=np.float32))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def _input(self, x: Any) -> Tensor:
         x = as_tensor(x)
@@ -180,14 +152,3 @@ class BatchNorm2d(Module):
         scale = weight * inv
         shift = bias - scale * self.running_mean.astype(x.dtype)
         return x * _per_channel(scale) + _per_channel(shift)
-
-    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
-        self.num_batches_tracked = self.num_batches_tracked + 1
-        m = 1 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-        dtype = self.running_mean.dtype
-        self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(dtype)
-        self.running_var = ((1 - m) * self.running_var + m * var * (n / (n - 1))).astype(dtype)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")

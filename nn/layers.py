@@ -276,7 +276,46 @@ class Dropout(Module):
 
 # --- BatchNorm1d ------------------------------------------------------------------------------
 
-class BatchNorm1d(Module):
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share: PyTorch's constructor, parameters and buffers
+    (`weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`), the running
+    statistics' update and the repr. Subclasses say which input shapes they take."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.num_features = check_count(type(self).__name__, "num_features", num_features, 1)
+        self.eps = check_real(type(self).__name__, "eps", eps, low=0.0, low_open=True)
+        self.momentum = None if momentum is None else check_real(type(self).__name__,
+                                                                 "momentum", momentum, low=0.0,
+                                                                 high=1.0)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features))
+            self.bias = Parameter(np.zeros(self.num_features))
+        else:
+            self.weight = self.bias = None
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=np.float32))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=np.float32))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        self.num_batches_tracked = self.num_batches_tracked + 1
+        m = 1 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        dtype = self.running_mean.dtype
+        self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(dtype)
+        self.running_var = ((1 - m) * self.running_var + m * var * (n / (n - 1))).astype(dtype)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
     """Batch normalisation over the batch, per feature (channel).
 
     Input (N, C) (or (N, C, L), statistics then over N and L); output the same shape:
@@ -294,27 +333,6 @@ class BatchNorm1d(Module):
     (C,) and are learnt if `affine`. Without `track_running_stats` batch statistics are
     used in eval too.
     """
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
-        super().__init__()
-        self.num_features = _positive_int(num_features, "num_features", "BatchNorm1d")
-        self.eps = check_real("BatchNorm1d", "eps", eps, low=0.0, low_open=True)
-        self.momentum = None if momentum is None else check_real("BatchNorm1d", "momentum",
-                                                                 momentum, low=0.0, high=1.0)
-        self.affine = bool(affine)
-        self.track_running_stats = bool(track_running_stats)
-        if self.affine:
-            self.weight = Parameter(np.ones(self.num_features))
-            self.bias = Parameter(np.zeros(self.num_features))
-        else:
-            self.weight = self.bias = None
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=np.float32))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=np.float32))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def _check(self, x: Tensor) -> tuple[int, ...]:
         """The axes the statistics are taken over: (0,) for (N, C), (0, 2) for (N, C, L)."""
@@ -344,17 +362,6 @@ class BatchNorm1d(Module):
         if self.weight is not None:
             y = y * self.weight.reshape(channel) + self.bias.reshape(channel)
         return y
-
-    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
-        self.num_batches_tracked = self.num_batches_tracked + 1
-        m = 1 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-        dtype = self.running_mean.dtype
-        self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(dtype)
-        self.running_var = ((1 - m) * self.running_var + m * var * (n / (n - 1))).astype(dtype)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
 # --- Flatten ----------------------------------------------------------------------------------

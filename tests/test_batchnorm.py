@@ -159,7 +159,7 @@ def test_errors_name_the_layer_and_the_expected_shape() -> None:
         BatchNorm2d(3)(Tensor(np.zeros((2, 3))))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         BatchNorm2d(3)(Tensor(np.zeros((1, 3, 1, 1))))
-    with pytest.raises(ValueError, match="num_features must be a positive int"):
+    with pytest.raises(ValueError, match="BatchNorm2d: num_features must be an int >= 1"):
         BatchNorm2d(0)
     with pytest.raises(TypeError, match="floating-point"):
         BatchNorm2d(1)(Tensor(np.zeros((2, 1, 2, 2), dtype=np.int64)))
