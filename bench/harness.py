@@ -4,7 +4,7 @@ It holds interleaved sampling (a warm-up round, then every repetition samples ea
 once, in order, so drift on a noisy machine hits all engines alike), medians over the
 repetitions, paired ratios (the median of per-repetition ratios), minor page-fault counts
 per run, and small helpers both benchmarks use
-(the optional torch import, NaN made JSON-safe).
+(the optional torch import, NaN made JSON-safe, the OpenBLAS numpy loaded).
 
 A sample runs an engine's `lead_in` untimed runs, then times `timed_runs` consecutive runs
 and reports their mean. Before it, an untimed `gc.collect()` clears what other engines left,
@@ -14,8 +14,11 @@ threads stop spinning.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import glob
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -140,3 +143,24 @@ def load_torch() -> ModuleType | None:
 def finite(x: Any) -> Any:
     """NaN (a ratio that could not be measured) as None, so the JSON stays standard."""
     return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def openblas_function(name: str) -> Any:
+    """OpenBLAS's function `name` (e.g. "get_num_threads") in the copy numpy loaded (bundled
+    in numpy.libs), or None. dlopen of an already loaded file returns the loaded library, so
+    this reaches the OpenBLAS numpy uses; symbol names vary between builds (scipy-openblas
+    prefixes and suffixes them)."""
+    import numpy as np
+
+    libs_dir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(libs_dir, "*openblas*"))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas_", "openblas_"):
+            for suffix in ("64_", ""):
+                fn = getattr(lib, f"{prefix}{name}{suffix}", None)
+                if fn is not None:
+                    return fn
+    return None

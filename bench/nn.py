@@ -63,7 +63,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import glob
 import importlib
 import json
 import math
@@ -76,7 +75,15 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from harness import Peer, Result, finite, interleave, load_torch, paired_ratio
+from harness import (
+    Peer,
+    Result,
+    finite,
+    interleave,
+    load_torch,
+    openblas_function,
+    paired_ratio,
+)
 from tensor import LoadMeter, environment, print_environment, settle
 
 import autograd_lite
@@ -288,21 +295,13 @@ def steps_per_sample(run: Callable[[], Any], quick: bool) -> int:
 
 
 def openblas_threads(n: int) -> bool:
-    """Set the thread count of the OpenBLAS numpy loaded (bundled in numpy.libs); False if
-    its `set_num_threads` symbol was not found (then numpy keeps its default)."""
-    libs_dir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs_dir, "*openblas*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_openblas_", "openblas_"):
-            for suffix in ("64_", ""):
-                fn = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
-                if fn is not None:
-                    fn(ctypes.c_int(n))
-                    return True
-    return False
+    """Set the thread count of the OpenBLAS numpy loaded; False if its `set_num_threads`
+    symbol was not found (then numpy keeps its default)."""
+    fn = openblas_function("set_num_threads")
+    if fn is None:
+        return False
+    fn(ctypes.c_int(n))
+    return True
 
 
 def bench_net(net: Net, torch: ModuleType | None, reps: int, quick: bool,

@@ -104,7 +104,15 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 import numpy as np
-from harness import Peer, Result, finite, interleave, load_torch, paired_ratio
+from harness import (
+    Peer,
+    Result,
+    finite,
+    interleave,
+    load_torch,
+    openblas_function,
+    paired_ratio,
+)
 
 import autograd_lite
 from autograd_lite import Tensor, cross_entropy
@@ -162,24 +170,12 @@ def blas_name() -> str:
 
 
 def openblas_query(name: str, restype: Any) -> Any:
-    """Call OpenBLAS's `get_<name>` in the copy numpy loaded (bundled in numpy.libs), or None.
-
-    dlopen of an already loaded file returns the loaded library, so this asks the OpenBLAS
-    numpy uses. Symbol names vary between builds (scipy-openblas prefixes and suffixes them).
-    """
-    libs_dir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs_dir, "*openblas*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_openblas_", "openblas_"):
-            for suffix in ("64_", ""):
-                fn = getattr(lib, f"{prefix}get_{name}{suffix}", None)
-                if fn is not None:
-                    fn.restype = restype
-                    return fn()
-    return None
+    """Call OpenBLAS's `get_<name>` in the copy numpy loaded, or None if it has none."""
+    fn = openblas_function(f"get_{name}")
+    if fn is None:
+        return None
+    fn.restype = restype
+    return fn()
 
 
 def engine_digest() -> str:
