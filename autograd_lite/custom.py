@@ -18,6 +18,13 @@ written with primitives (or with operators and the methods arrays and Tensors sh
 on arrays in a plain backward and is recorded under `create_graph=True`: higher orders come
 with no extra code. A primitive called with a Tensor that requires grad before `defvjp`
 raises instead of giving a constant.
+
+`@primitive(saves=True)` declares a forward that returns `(output, saved)`: `saved` (any
+object, e.g. the normalised input a fused layer computed anyway) reaches the VJPs as the
+parameter `saved=`, so a plain backward need not recompute it. Under `create_graph=True`
+the VJPs run on Tensors and should recompute from them instead (a saved array is a
+constant: the second derivative would miss its dependence on the inputs). Called on
+arrays, such a primitive returns the output alone.
 """
 
 from __future__ import annotations
@@ -39,25 +46,28 @@ __all__ = ["primitive", "defvjp", "Function"]
 class CustomOp:
     """An op declared from a numpy forward; call it like the forward. See the module doc."""
 
-    def __init__(self, forward: Callable[..., Any], name: str | None = None) -> None:
-        self.forward = forward
+    def __init__(self, forward: Callable[..., Any], name: str | None = None,
+                 saves: bool = False) -> None:
+        self.forward, self.saves = forward, saves
         self.name = name or getattr(forward, "__name__", "custom")
         # no VJP yet: calls on graphs are refused; `floating=False`: an integer output is a
         # constant (it has no gradient), checked per call as the op is the user's
-        self.prim = Primitive(self.name, forward, floating=False)
+        self.prim = Primitive(self.name, forward, floating=False, saves=saves)
         functools.update_wrapper(self, forward)
 
     def defvjp(self, *vjps: Callable[..., Any], joint: Callable[..., Any] | None = None
                ) -> CustomOp:
         """Give one VJP per input, `vjp(g, out, *inputs, **params) -> input's adjoint`, or a
         `joint` VJP returning every input's adjoint at once. Returns the op."""
-        self.prim = Primitive(self.name, self.forward, *vjps, joint=joint, floating=False)
+        self.prim = Primitive(self.name, self.forward, *vjps, joint=joint, floating=False,
+                              saves=self.saves)
         return self
 
     def __call__(self, *inputs: Any, **params: Any) -> Any:
         like = next((x for x in inputs if isinstance(x, Tensor)), None)
         if like is None:  # no Tensor: the plain forward (what a VJP on arrays calls)
-            return self.forward(*inputs, **params)
+            out = self.forward(*inputs, **params)
+            return out[0] if self.saves else out
         vjps = self.prim.vjps
         if vjps and len(vjps) != len(inputs):
             raise TypeError(f"{self.name}: called with {len(inputs)} input(s) but defvjp gave "
@@ -72,11 +82,13 @@ class CustomOp:
         return f"<primitive {self.name}>"
 
 
-def primitive(forward: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
-    """Declare an op from a numpy forward: `@primitive` or `@primitive(name="...")`."""
+def primitive(forward: Callable[..., Any] | None = None, *, name: str | None = None,
+              saves: bool = False) -> Any:
+    """Declare an op from a numpy forward: `@primitive` or `@primitive(name="...")`;
+    `saves=True`: the forward returns `(output, saved)` and the VJPs get `saved=`."""
     if forward is None:
-        return lambda f: CustomOp(f, name)
-    return CustomOp(forward, name)
+        return lambda f: CustomOp(f, name, saves)
+    return CustomOp(forward, name, saves)
 
 
 def defvjp(op: CustomOp, *vjps: Callable[..., Any], joint: Callable[..., Any] | None = None

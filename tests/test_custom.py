@@ -456,6 +456,53 @@ def test_mixed_second_derivative_of_a_two_input_primitive():
     assert al.grad(df_da, argnums=0)(1.5, 0.5) == pytest.approx(2 * 0.5)
 
 
+# --- saves=True: the forward hands its VJPs what it computed anyway --------------------------
+
+@primitive(saves=True)
+def sin_saving_cos(x):
+    """sin(x), with cos(x) saved for the VJP."""
+    return np.sin(x), {"cos": np.cos(x)}
+
+
+def _sin_vjp(g, out, x, saved):
+    if isinstance(g, Tensor):  # create_graph: recompute from the Tensor, never the constant
+        return g * x.cos()
+    _sin_vjp.seen.append(saved)
+    return g * saved["cos"]
+
+
+_sin_vjp.seen = []
+sin_saving_cos.defvjp(_sin_vjp)
+
+
+def test_saving_primitive_hands_the_saved_object_to_a_plain_backward():
+    _sin_vjp.seen.clear()
+    x = leaf(X)
+    y = sin_saving_cos(x)
+    np.testing.assert_allclose(y.data, np.sin(X))
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, np.cos(X))
+    assert len(_sin_vjp.seen) == 1
+    np.testing.assert_allclose(_sin_vjp.seen[0]["cos"], np.cos(X))
+    assert gradcheck(sin_saving_cos, X)
+
+
+def test_saving_primitive_on_arrays_returns_the_output_alone():
+    result = sin_saving_cos(X)
+    assert type(result) is np.ndarray
+    np.testing.assert_allclose(result, np.sin(X))
+
+
+def test_saving_primitive_second_derivative_recomputes_from_tensors():
+    x = leaf(X)
+    sin_saving_cos(x).sum().backward(create_graph=True)
+    gx = x.grad
+    np.testing.assert_allclose(gx.data, np.cos(X))
+    x.grad = None
+    gx.sum().backward()
+    np.testing.assert_allclose(x.grad, -np.sin(X))
+
+
 # --- calling a primitive ---------------------------------------------------------------------
 
 def test_primitive_on_plain_arrays_returns_the_forwards_array():
