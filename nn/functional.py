@@ -30,6 +30,7 @@ from .checks import (
 )
 from .conv import conv2d as _conv2d
 from .layers import Dropout
+from .layers import linear as _linear
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -141,13 +142,12 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         raise ValueError(f"linear: weight must be (out_features, in_features) = (?, "
                          f"{x.shape[-1] if x.ndim else '?'}) for input of shape {x.shape}, got "
                          f"{w.shape}")
-    y = x @ w.T
     if bias is None:
-        return y
+        return _linear(x, w)
     b = _tensor(bias, "linear", "bias")
     if b.shape not in ((w.shape[0],), ()):
         raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
-    return y + b
+    return _linear(x, w, b)
 
 
 @names_errors("conv2d")

