@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import Tensor, primitive
+from autograd_lite.ops.reductions import last_max, last_sum
 
 from .layers import GELU, Dropout, Linear, _positive_int
 from .module import Module
@@ -35,14 +36,19 @@ __all__ = ["CausalSelfAttention", "Block", "FeedForward", "causal_softmax"]
 
 # --- the fused op: forward and VJP side by side -----------------------------------------------
 
+def _causal_mask(t: int, dtype: np.dtype) -> np.ndarray:
+    """M (T, T): 0 on and below the diagonal, −∞ above it."""
+    return np.triu(np.full((t, t), -np.inf, dtype=dtype), 1)
+
+
 def _causal_softmax_forward(scores: np.ndarray, scale: float) -> np.ndarray:
     """a = softmax(scale·s + M) over the last axis, M = −∞ above the diagonal of the last two
     axes (T, T): position t attends to positions ≤ t only."""
     z = scores * scores.dtype.type(scale)  # a fresh array, changed in place below
-    z[..., np.triu(np.ones(z.shape[-2:], dtype=bool), 1)] = -np.inf
-    z -= z.max(axis=-1, keepdims=True)  # the diagonal is never masked: every row is finite
+    z += _causal_mask(z.shape[-1], z.dtype)  # broadcast over (B, heads): one pass, no index
+    z -= last_max(z)  # the diagonal is never masked: every row is finite
     np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
+    z /= last_sum(z)
     return z
 
 

@@ -727,3 +727,27 @@ def test_max_and_min_of_a_vector_holding_nan_match_pytorch() -> None:
         getattr(t, name)().backward()
         np.testing.assert_array_equal(t.grad, tx.grad.numpy())
         np.testing.assert_array_equal(t.grad, [0.0, 1.0, 0.0])
+
+
+# --- the short-last-axis kernels under softmax, log_softmax, cross_entropy ---------------------
+
+@pytest.mark.parametrize("shape", [(512, 27), (32, 2, 16, 16), (3, 5), (5000, 1), (70, 70),
+                                   (0, 4), (4096, 64)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_last_max_and_last_sum_equal_numpys_on_every_path(shape, dtype):
+    from autograd_lite.ops.reductions import last_max, last_sum
+    x = (np.random.default_rng(0).standard_normal(shape) * 10).astype(dtype)
+    np.testing.assert_array_equal(last_max(x), np.max(x, axis=-1, keepdims=True))
+    total = last_sum(x)
+    assert total.shape == shape[:-1] + (1,) and total.dtype == x.dtype
+    np.testing.assert_allclose(total, np.sum(x, axis=-1, keepdims=True, dtype=np.float64),
+                               rtol=1e-5, atol=1e-3)
+
+
+def test_last_max_keeps_nan_and_inf_and_reads_strided_views():
+    from autograd_lite.ops.reductions import last_max
+    x = np.random.default_rng(1).standard_normal((300, 40)).astype(np.float32)
+    x[3, 7], x[5, :], x[9, 2] = np.nan, -np.inf, np.inf
+    np.testing.assert_array_equal(last_max(x), np.max(x, axis=-1, keepdims=True))
+    view = np.random.default_rng(2).standard_normal((40, 600)).T[::2]  # (300, 40), strided
+    np.testing.assert_array_equal(last_max(view), np.max(view, axis=-1, keepdims=True))
