@@ -817,3 +817,34 @@ def test_second_derivatives_match_pytorch(name: str) -> None:
     (first,) = torch.autograd.grad(f(tt).sum(), tt, create_graph=True)
     (second,) = torch.autograd.grad(first.sum(), tt)
     np.testing.assert_allclose(d2, second.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("name", "call", "passes"), [
+    ("relu", lambda t: t.relu(), lambda x: x > 0),
+    ("clip", lambda t: t.clip(-1.0, 1.0), lambda x: (x >= -1) & (x <= 1)),
+    ("nan_to_num", lambda t: autograd_lite.nan_to_num(t), np.isfinite),
+])
+def test_mask_derivatives_pass_the_gradient_where_the_mask_holds_at_every_order(
+        name: str, call: Callable[[Tensor], Tensor], passes: Callable[..., Any]) -> None:
+    """Ops declared with `derivative=Mask(where)`: on arrays ḡ is multiplied by the boolean
+    mask itself (float32 stays float32), on Tensors the mask is a step (second order 0), on
+    Values it is 1.0 or 0.0."""
+    x = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, np.inf, -np.inf], dtype=np.float32)
+    t = Tensor(x, requires_grad=True)
+    g = np.linspace(1, 2, x.size, dtype=np.float32)
+    call(t).backward(g)
+    assert t.grad.dtype == np.float32
+    np.testing.assert_array_equal(t.grad, np.where(passes(x), g, 0))
+    t64 = Tensor(x.astype(np.float64), requires_grad=True)
+    call(t64).sum().backward(create_graph=True)
+    first = t64.grad
+    assert isinstance(first, Tensor) and first.requires_grad
+    np.testing.assert_array_equal(first.data, passes(x).astype(float))
+    t64.zero_grad()
+    first.sum().backward()
+    np.testing.assert_array_equal(t64.grad, 0.0)
+    if name == "relu":
+        for v in (-1.0, 0.0, 2.0):
+            value = Value(v)
+            value.relu().backward()
+            assert value.grad == (1.0 if v > 0 else 0.0)
