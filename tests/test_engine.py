@@ -169,3 +169,24 @@ def test_anomaly_mode_names_the_callers_of_the_line_too():
     message = str(caught.value)
     assert "in _layer: return x.log()" in message
     assert "(called from " in message and "_layer(x)  # the caller's line" in message
+
+
+# --- fitting a broadcast gradient back to its input ------------------------------------------
+
+@pytest.mark.parametrize(("g_shape", "shape"), [
+    ((128, 256), (256,)), ((4, 5, 3), (3,)), ((4, 5, 3), (5, 3)), ((4, 5, 3, 2), (3, 1)),
+    ((6, 7), ()), ((0, 3), (3,)), ((2, 3), (1, 3)),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unbroadcast_sums_added_and_stretched_axes_in_the_gradients_dtype(g_shape, shape,
+                                                                          dtype):
+    from autograd_lite.engine import _unbroadcast
+    g = np.random.default_rng(0).standard_normal(g_shape).astype(dtype)
+    lead = len(g_shape) - len(shape)
+    expected = g.sum(axis=tuple(range(lead)), dtype=np.float64)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and expected.shape[i] != 1)
+    expected = expected.sum(axis=stretched, keepdims=True)
+    for arr in (g, np.asfortranarray(g)):  # the GEMV path and numpy's
+        out = _unbroadcast(arr, shape, "test")
+        assert out.shape == shape and out.dtype == dtype
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-4)
