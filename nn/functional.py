@@ -30,6 +30,7 @@ from .checks import (
 )
 from .conv import conv2d as _conv2d
 from .layers import Dropout
+from .layers import embedding as _embedding
 from .layers import linear as _linear
 from .losses import (
     binary_cross_entropy,
@@ -40,12 +41,14 @@ from .losses import (
     nll_loss,
     smooth_l1_loss,
 )
+from .norm import layer_norm as _layer_norm
 from .pooling import avg_pool2d as _avg_pool2d
 from .pooling import max_pool2d as _max_pool2d
 
 __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "gelu", "silu", "leaky_relu",
-    "dropout", "linear", "conv2d", "max_pool2d", "avg_pool2d", "pad", "one_hot",
+    "dropout", "linear", "embedding", "layer_norm", "conv2d", "max_pool2d", "avg_pool2d",
+    "pad", "one_hot",
     "mse_loss", "l1_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
 ]
@@ -148,6 +151,43 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     if b.shape not in ((w.shape[0],), ()):
         raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
     return _linear(x, w, b)
+
+
+@names_errors("embedding")
+def embedding(input: Any, weight: Any) -> Tensor:
+    """Rows of `weight` (num_embeddings, embedding_dim) at the integer indices `input` (*):
+    (*, embedding_dim), PyTorch's `F.embedding` (repeated indices add their gradients)."""
+    w = _tensor(weight, "embedding", "weight")
+    if w.ndim != 2:
+        raise ValueError(f"embedding: weight must be (num_embeddings, embedding_dim), got "
+                         f"shape {w.shape}")
+    return _embedding(input, w)
+
+
+@names_errors("layer_norm")
+def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """(x − μ)/√(σ² + eps)·weight + bias over the last len(normalized_shape) axes, μ and σ²
+    (biased) per vector: PyTorch's `F.layer_norm`, one recorded op."""
+    x = _tensor(input, "layer_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else \
+        tuple(normalized_shape)
+    if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer))
+                        for n in shape) or x.shape[x.ndim - len(shape):] != shape \
+            or x.ndim < len(shape):
+        raise ValueError(f"layer_norm: input of shape {x.shape} does not end in "
+                         f"normalized_shape={normalized_shape!r}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"layer_norm: expected a floating-point input, got dtype {x.dtype}")
+    eps = check_real("layer_norm", "eps", eps, low=0)
+    affine = []
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None:
+            t = _tensor(t, "layer_norm", name)
+            if t.shape != shape:
+                raise ValueError(f"layer_norm: {name} must have shape {shape}, got {t.shape}")
+        affine.append(t)
+    return _layer_norm(x, shape, *affine, eps=eps)
 
 
 @names_errors("conv2d")

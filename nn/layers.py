@@ -172,6 +172,23 @@ LOOKUP.defvjp(lambda g, out, weight, idx: SCATTER_ROWS(g, idx=idx, rows=weight.s
 SCATTER_ROWS.defvjp(lambda g, out, grad, idx, rows: LOOKUP(g, idx=idx))
 
 
+def embedding(indices: Any, weight: Tensor, who: str = "embedding") -> Tensor:
+    """Rows `weight[indices]`: integer indices (*) and a table (V, D) → (*, D), recorded as
+    the op `embedding` (W̄ gets ḡ added at each index, repeats adding up). Indices must be
+    integers in [0, V): negative ones are refused, as PyTorch does."""
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{who}: indices must be integers (a token id per position), "
+                        f"got dtype {idx.dtype} with shape {idx.shape}; convert with "
+                        ".astype(np.int64)")
+    rows = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise ValueError(f"{who}: indices must lie in [0, {rows}) for a table of shape "
+                         f"{weight.shape}, got values from {idx.min()} to {idx.max()} "
+                         f"(indices shape {idx.shape})")
+    return LOOKUP(weight, idx=idx.astype(np.intp, copy=True))  # a copy: the VJP reads it
+
+
 class Embedding(Module):
     """A lookup table: row k of `weight` is the vector of token k.
 
@@ -196,16 +213,7 @@ class Embedding(Module):
             (self.num_embeddings, self.embedding_dim)))
 
     def forward(self, indices: Any) -> Tensor:
-        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"Embedding: indices must be integers (a token id per position), "
-                            f"got dtype {idx.dtype} with shape {idx.shape}; convert with "
-                            ".astype(np.int64)")
-        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
-            raise ValueError(f"Embedding: indices must lie in [0, {self.num_embeddings}) for a "
-                             f"table of shape {self.weight.shape}, got values from {idx.min()} "
-                             f"to {idx.max()} (indices shape {idx.shape})")
-        return LOOKUP(self.weight, idx=idx.astype(np.intp, copy=True))  # a copy: kept
+        return embedding(indices, self.weight, "Embedding")
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"

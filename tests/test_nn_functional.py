@@ -675,3 +675,50 @@ def test_optimizer_loop_against_pytorch(our_optimizer_loop):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     theirs = optimizer_loop(model, torch.nn.MSELoss(), optimizer, torch.tensor)
     np.testing.assert_allclose(losses, theirs, rtol=1e-10)
+
+
+def test_embedding_gathers_rows_and_adds_the_gradients_of_repeated_indices():
+    w = Tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    idx = np.array([[1, 3], [1, 0]])
+    out = F.embedding(idx, w)
+    np.testing.assert_array_equal(out.data, w.data[idx])
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad, [[1] * 3, [2] * 3, [0] * 3, [1] * 3])
+    with pytest.raises(ValueError, match=r"embedding: indices must lie in \[0, 4\)"):
+        F.embedding(np.array([4]), w)
+    with pytest.raises(TypeError, match="embedding: indices must be integers"):
+        F.embedding(np.array([0.5]), w)
+    with pytest.raises(ValueError, match=r"embedding: weight must be .* shape \(12,\)"):
+        F.embedding(np.array([0]), np.arange(12.0))
+
+
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+def test_layer_norm_matches_the_layer_and_gradchecks(affine):
+    x = RNG.normal(size=(2, 3, 4))
+    w, b = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))
+    params = {"both": [w, b], "weight": [w], "none": []}[affine]
+    out = F.layer_norm(x, (3, 4), *params).data
+    xc = x - x.mean(axis=(1, 2), keepdims=True)
+    expected = xc / np.sqrt((xc ** 2).mean(axis=(1, 2), keepdims=True) + 1e-5)
+    if params:
+        expected = expected * w + (b if len(params) > 1 else 0)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, *p: F.layer_norm(x, (3, 4), *p), x, *params)
+    with pytest.raises(ValueError, match=r"layer_norm: input of shape \(2, 3, 4\) does not end"):
+        F.layer_norm(x, 3)
+    with pytest.raises(ValueError, match=r"layer_norm: weight must have shape \(4,\)"):
+        F.layer_norm(x, 4, np.ones(3))
+
+
+def test_embedding_and_layer_norm_against_pytorch():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    pairs = [_both(a) for a in (RNG.normal(size=(5, 4)),)]
+    (w, wt), = pairs
+    idx = np.array([[0, 4, 4], [2, 0, 1]])
+    _agree(F.embedding(idx, w), tf.embedding(torch.tensor(idx), wt), pairs)
+    pairs = [_both(a) for a in (RNG.normal(size=(2, 3, 4)), RNG.normal(size=4),
+                                RNG.normal(size=4))]
+    (x, xt), (g, gt), (b, bt) = pairs
+    _agree(F.layer_norm(x, (4,), g, b, eps=1e-3), tf.layer_norm(xt, (4,), gt, bt, eps=1e-3),
+           pairs)
