@@ -272,6 +272,9 @@ def _binary_vjp(partial: Any) -> Callable[..., Any]:
 def as_function(derivative: Any, arity: int) -> Callable[..., Any]:
     """A declared derivative as a function of (x, out) (arity 1) or (x, y, out) (arity 2),
     for Values, which evaluate it at floats."""
+    if isinstance(derivative, Mask):  # at a float: 1.0 or 0.0, no array, no step
+        where = derivative.where
+        return lambda x, out, **params: 1.0 if where(x, **params) else 0.0
     if callable(derivative):
         return derivative
     if derivative in _NAMED:
