@@ -2,7 +2,9 @@
 activations (`GELU` among them), `Dropout`, `BatchNorm1d` and `Flatten`.
 
 Every forward is a composition of Tensor ops, so the engine's chain rule gives the backward
-pass; no layer has a hand-written gradient. Inputs may be Tensors or numpy arrays.
+pass, except two fused ops whose forward and VJPs sit side by side below: `linear` (x Wᵀ + b,
+one node per Linear call instead of four) and `embedding` (a lookup whose VJP is a
+scatter-add). Inputs may be Tensors or numpy arrays.
 """
 
 from __future__ import annotations
