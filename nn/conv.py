@@ -168,20 +168,17 @@ def _batch_step(per_image: int) -> int:
     return max(1, (1 << 20) // per_image)
 
 
-def _wide_columns(flat: np.ndarray, kernel: Pair, dilation: Pair, width: int, run: int,
-                  out: np.ndarray) -> np.ndarray:
-    """The wide columns of the images in `flat` (N', C, L), copied into `out`
-    (N', C, k_h, k_w, run): out[n, c, u, v, t] = flat[n, c, u·d_h·W_p + v·d_w + t], t < run
-    = H_out·W_p. One copy of a strided view whose inner runs are whole rows' worth of
-    pixels (H_out·W_p long) instead of unfold's W_out-long ones. Returns (N', C·k_h·k_w, run).
-    """
+def _wide_columns(flat: np.ndarray, kernel: Pair, dilation: Pair, width: int, run: int
+                  ) -> np.ndarray:
+    """The wide columns of the images in `flat` = rows(x) (N, C, L), as a strided view
+    (N, C, k_h, k_w, run): entry (n, c, u, v, t) is flat[n, c, u·d_h·W_p + v·d_w + t] for
+    t < run = H_out·W_p. A copy of a slice of it has inner runs of whole rows' worth of
+    pixels (H_out·W_p long) instead of unfold's W_out-long ones."""
     n, c, length = flat.shape
     step = flat.itemsize
-    view = as_strided(flat, (n, c, kernel[0], kernel[1], run),
+    return as_strided(flat, (n, c, kernel[0], kernel[1], run),
                       (c * length * step, length * step, dilation[0] * width * step,
                        dilation[1] * step, step), writeable=False)
-    np.copyto(out, view)
-    return out.reshape(n, -1, run)
 
 
 def _conv_wide(flat: np.ndarray, w: np.ndarray, b: np.ndarray | None, out_hw: Pair,
@@ -199,11 +196,12 @@ def _conv_wide(flat: np.ndarray, w: np.ndarray, b: np.ndarray | None, out_hw: Pa
     wide = np.empty((min(step, n), groups, og, run), dtype=dtype)
     y = np.empty((n, o, oh, ow), dtype=dtype)
     bias = None if b is None else b.reshape(o, 1, 1)
+    view = _wide_columns(flat, (kh, kw), dilation, width, run)
     for s in range(0, n, step):
         m = min(step, n - s)
-        columns = _wide_columns(flat[s:s + m], (kh, kw), dilation, width, run, cols[:m])
+        np.copyto(cols[:m], view[s:s + m])
         # (G, out/G, K/G) @ (m, G, K/G, run) → (m, G, out/G, run)
-        np.matmul(wg, columns.reshape(m, groups, -1, run), out=wide[:m])
+        np.matmul(wg, cols[:m].reshape(m, groups, -1, run), out=wide[:m])
         # the cut first, then the bias on contiguous rows: a ufunc with a broadcast operand
         # over W_out-long inner loops costs 1.5x the two (8 images of 32 channels: 37 µs
         # against 25 µs)
@@ -261,11 +259,12 @@ def _weight_grad_by_rows(flat: np.ndarray, g: np.ndarray, kernel: Pair, width: i
     step = _batch_step(c * kernel[0] * kernel[1] * run * dtype.itemsize)
     cols = np.empty((min(step, n), c, kernel[0], kernel[1], run), dtype=dtype)
     wbar_t = np.zeros((groups, k, og), dtype=dtype)
+    view = _wide_columns(flat, kernel, dilation, width, run)
     for s in range(0, n, step):
         m = min(step, n - s)
-        columns = _wide_columns(flat[s:s + m], kernel, dilation, width, run, cols[:m])
+        np.copyto(cols[:m], view[s:s + m])
         # (m, G, K/G, run) @ (m, G, run, out/G), summed over the images
-        products = columns.reshape(m, groups, k, run) @ \
+        products = cols[:m].reshape(m, groups, k, run) @ \
             gw[s:s + m].reshape(m, groups, og, run).transpose(0, 1, 3, 2)
         wbar_t += products.sum(axis=0)
     return wbar_t.transpose(0, 2, 1).reshape(o, cg, *kernel)
