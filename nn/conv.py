@@ -92,19 +92,25 @@ def padded(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
 
 
 def unfold(x: np.ndarray, kernel: Pair, stride: Pair = (1, 1), padding: Pair = (0, 0),
-           dilation: Pair = (1, 1)) -> np.ndarray:
+           dilation: Pair = (1, 1), *, ones: bool = False) -> np.ndarray:
     """(N, C, H, W) → columns (N, C·k_h·k_w, H_out·W_out): entry (n, (c, u, v), (i, j)) is
-    x_pad[n, c, i·s_h + u·d_h, j·s_w + v·d_w] (PyTorch's `F.unfold` layout)."""
+    x_pad[n, c, i·s_h + u·d_h, j·s_w + v·d_w] (PyTorch's `F.unfold` layout). With `ones`,
+    each image's columns get a last row of ones, (N, C·k_h·k_w + 1, H_out·W_out): then
+    [W | b] @ columns adds the bias inside the GEMM."""
     n, c, h, w = x.shape
     oh = out_size(h, kernel[0], stride[0], padding[0], dilation[0])
     ow = out_size(w, kernel[1], stride[1], padding[1], dilation[1])
     xp = padded(x, padding)
-    cols = np.empty((n, c, kernel[0], kernel[1], oh, ow), dtype=x.dtype)
+    k = c * kernel[0] * kernel[1]
+    cols = np.empty((n, k + ones, oh * ow), dtype=x.dtype)
+    parts = cols[:, :k].reshape(n, c, kernel[0], kernel[1], oh, ow)
     # k_h·k_w strided copies of H_out × W_out blocks: as fast as one copy of a
     # sliding_window_view transposed to this order, and stride/dilation come for free
     for u, v, where in window_slices(kernel, stride, dilation, (oh, ow)):
-        cols[:, :, u, v] = xp[(..., *where)]
-    return cols.reshape(n, c * kernel[0] * kernel[1], oh * ow)
+        parts[:, :, u, v] = xp[(..., *where)]
+    if ones:
+        cols[:, k] = 1
+    return cols
 
 
 def fold(cols: np.ndarray, shape: tuple[int, ...], kernel: Pair, stride: Pair = (1, 1),
@@ -286,16 +292,23 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, 
         if saved is not None:
             saved["rows"] = flat
         return _conv_wide(flat, w, b, (oh, ow), wd + 2 * padding[1], dilation, groups)
-    cols = unfold(x, (kh, kw), stride, padding, dilation)  # (N, K, P)
+    if groups == 1 and b is not None:
+        # the bias as a last column of W against a row of ones: one pass over y fewer (the
+        # bench's 1 → 8 channel layer: 0.22 ms against 0.30 ms for GEMM, then y += b)
+        cols = unfold(x, (kh, kw), stride, padding, dilation, ones=True)  # (N, K + 1, P)
+        y = np.concatenate([w.reshape(o, -1), b[:, None]], axis=1) @ cols
+        cols = cols[:, :-1]
+    else:
+        cols = unfold(x, (kh, kw), stride, padding, dilation)  # (N, K, P)
+        if groups == 1:
+            y = w.reshape(o, -1) @ cols  # (out, K) @ (N, K, P): one GEMM per image
+        else:  # (G, out/G, K/G) @ (N, G, K/G, P)
+            y = (w.reshape(groups, o // groups, -1) @ cols.reshape(n, groups, -1, oh * ow))
+            y = y.reshape(n, o, oh * ow)
+            if b is not None:
+                y += b[:, None]
     if saved is not None:
         saved["cols"] = cols
-    if groups == 1:
-        y = w.reshape(o, -1) @ cols  # (out, K) @ (N, K, P): one GEMM per image
-    else:  # (G, out/G, K/G) @ (N, G, K/G, P)
-        y = (w.reshape(groups, o // groups, -1) @ cols.reshape(n, groups, -1, oh * ow))
-    y = y.reshape(n, o, oh * ow)
-    if b is not None:
-        y += b[:, None]
     return y.reshape(n, o, oh, ow)
 
 
