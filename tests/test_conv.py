@@ -609,9 +609,13 @@ def test_weight_gradient_is_the_same_from_saved_columns_and_recomputed(channels:
     x = Tensor(rng.standard_normal((2, channels, 6, 6)).astype(np.float32))
     y = layer(x)
     y.sum().backward(retain_graph=True)
-    first = layer.weight.grad.copy()
+    first, first_bias = layer.weight.grad.copy(), layer.bias.grad.copy()
     y.sum().backward()
     np.testing.assert_allclose(layer.weight.grad, 2 * first, rtol=1e-6)
+    # the bias gradient: from the weight's GEMM (the columns' row of ones), then recomputed
+    np.testing.assert_allclose(layer.bias.grad, 2 * first_bias, rtol=1e-6)
+    np.testing.assert_allclose(first_bias, np.full(3, y.shape[0] * y.shape[2] * y.shape[3]),
+                               rtol=1e-6)
 
 
 def test_conv2d_under_no_grad_records_nothing_and_keeps_no_columns() -> None:
