@@ -11,7 +11,8 @@ that offset, so a pool is k_h·k_w elementwise operations on views, with no wind
                  x̄ = Σ_{u,v} scatter_{u,v}(ḡ / divisor)
 
 (a pairwise `np.maximum` of 4 views is about 20x faster than `.max(axis=(3, 5))` over a
-reshaped (N, C, H/2, 2, W/2, 2) array on the bench's (64, 8, 26, 26) maps.) Ties in a max
+reshaped (N, C, H/2, 2, W/2, 2) array on the bench's (64, 8, 26, 26) maps; the max is taken
+separably, over a window's rows and then its columns, see `_max_pool_forward`.) Ties in a max
 window split the gradient evenly, the engine's convention for `max` (PyTorch gives all of it
 to one entry); the shares sum to ḡ. Each backward is itself a primitive whose VJP is the
 forward's kind of gather, so second derivatives come with no extra code (for max pooling the
