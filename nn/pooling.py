@@ -11,7 +11,8 @@ that offset, so a pool is k_h·k_w elementwise operations on views, with no wind
                  x̄ = Σ_{u,v} scatter_{u,v}(ḡ / divisor)
 
 (a pairwise `np.maximum` of 4 views is about 20x faster than `.max(axis=(3, 5))` over a
-reshaped (N, C, H/2, 2, W/2, 2) array on the bench's (64, 8, 26, 26) maps.) Ties in a max
+reshaped (N, C, H/2, 2, W/2, 2) array on the bench's (64, 8, 26, 26) maps; the max is taken
+separably, over a window's rows and then its columns, see `_max_pool_forward`.) Ties in a max
 window split the gradient evenly, the engine's convention for `max` (PyTorch gives all of it
 to one entry); the shares sum to ḡ. Each backward is itself a primitive whose VJP is the
 forward's kind of gather, so second derivatives come with no extra code (for max pooling the
@@ -73,12 +74,27 @@ def _scatter(parts: np.ndarray, shape: tuple[int, ...], dtype: Any, slices: list
 
 def _max_pool_forward(x: np.ndarray, *, kernel: Pair, stride: Pair, padding: Pair,
                       dilation: Pair) -> np.ndarray:
+    """y = max_{u,v} view_{u,v}(x_pad), separably: first the max over the k_h rows of each
+    window, max_u x_pad[:, :, u·d_h + s_h·i, :] → (N, C, H_out, W_p), then over the k_w
+    columns, max_v rows[..., v·d_w + s_w·j] → (N, C, H_out, W_out). The row step reads whole
+    rows (inner loops W_p long, contiguous), the column step the smaller array: k_h + k_w − 2
+    maxima instead of k_h·k_w − 1 (2x2 windows on the bench's (64, 8, 26, 26) maps: 0.13 ms
+    against 0.165 ms for the 3 maxima of the 4 strided offset views)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     xp = padded(x, padding, -np.inf)
-    views = [xp[(..., *where)] for _, _, where in _slices(x.shape, kernel, stride, padding,
-                                                          dilation)]
+    oh = out_size(x.shape[2], kh, sh, padding[0], dh)
+    ow = out_size(x.shape[3], kw, sw, padding[1], dw)
+    row_views = [xp[:, :, u * dh:u * dh + sh * (oh - 1) + 1:sh] for u in range(kh)]
+    rows = _pairwise_max(row_views)
+    return _pairwise_max([rows[..., v * dw:v * dw + sw * (ow - 1) + 1:sw] for v in range(kw)])
+
+
+def _pairwise_max(views: list[np.ndarray]) -> np.ndarray:
+    """The elementwise max of same-shaped views, as a new array (NaN propagates, as in
+    PyTorch)."""
     if len(views) == 1:
         return views[0].copy()
-    out = np.maximum(views[0], views[1])  # NaN propagates, as in PyTorch
+    out = np.maximum(views[0], views[1])
     for view in views[2:]:
         np.maximum(out, view, out=out)
     return out
@@ -86,17 +102,20 @@ def _max_pool_forward(x: np.ndarray, *, kernel: Pair, stride: Pair, padding: Pai
 
 def _max_masks(x: Any, y: Any, geometry: dict[str, Any]
                ) -> tuple[list[np.ndarray], np.ndarray, list[Any]]:
-    """Per offset, the mask [entry = window max]; and #ties per window, at least 1 (x's
-    dtype: a NaN window has no max entry, so it gets no gradient)."""
+    """Per offset, the mask [entry = window max]; and #ties per window, at least 1 (a NaN
+    window has no max entry, so it gets no gradient). The counts are small integers, summed
+    from the boolean masks viewed as uint8 (no cast to float per add: 0.23 ms against
+    0.29 ms for masks and counts of 2x2 windows on the bench's (64, 8, 26, 26) maps)."""
     x, y = np.asarray(x), np.asarray(y)
     xp = padded(x, geometry["padding"], -np.inf)
     slices = _slices(x.shape, **geometry)
     masks = [xp[(..., *where)] == y for _, _, where in slices]
     if len(masks) == 1:
-        return masks, np.ones(y.shape, dtype=x.dtype), slices
-    ties = np.add(masks[0], masks[1], dtype=x.dtype)
+        return masks, np.ones(y.shape, dtype=np.uint8), slices
+    count = np.uint8 if len(masks) < 256 else np.int32  # no overflow
+    ties = np.add(masks[0].view(np.uint8), masks[1].view(np.uint8), dtype=count)
     for mask in masks[2:]:
-        np.add(ties, mask, out=ties)
+        np.add(ties, mask.view(np.uint8), out=ties)
     np.maximum(ties, 1, out=ties)
     return masks, ties, slices
 

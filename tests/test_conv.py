@@ -97,7 +97,13 @@ GROUP_CASES = [
     # 4+ channels per group at stride 1: the input gradient's per-offset GEMMs
     GroupCase((2, 8, 6, 7), 4, 3, 1, 1, 2, 2),
     GroupCase((1, 5, 6, 6), 3, (3, 2), 1, (1, 0), 1, 1),
+    # wide columns (4+ channels per group, stride 1): padding beyond the kernel's reach (the
+    # input gradient crops ḡ), "same" dilated padding (rows share their padding), mixed
+    GroupCase((2, 8, 5, 6), 4, (3, 1), 1, (3, 1), 1, 2),
+    GroupCase((2, 4, 7, 5), 8, 3, 1, 2, 2, 1),
+    GroupCase((1, 12, 6, 9), 6, (2, 3), 1, (0, 2), (2, 1), 3),
 ]
+WIDE_CASES = GROUP_CASES[-3:]
 GROUP_IDS = [f"{c.shape}-o{c.out}-k{c.kernel}-s{c.stride}-p{c.padding}-d{c.dilation}-"
              f"g{c.groups}" for c in GROUP_CASES]
 
@@ -487,6 +493,50 @@ def test_grouped_dilated_conv2d_second_derivatives_pass_gradcheck(case: GroupCas
     assert gradcheck(lambda w_: _tensor(both(x, w_)[0]), w)
 
 
+@pytest.mark.parametrize("case", WIDE_CASES[:2], ids=GROUP_IDS[-3:-1])
+def test_wide_column_conv2d_second_derivatives_pass_gradcheck(case: GroupCase) -> None:
+    """The stride-1 wide-column path (forward, the input gradient as a full convolution,
+    the weight gradient from wide columns) to second order."""
+    x, w, b = _group_arrays(case, seed=11)
+
+    def f(x_: Tensor, w_: Tensor) -> Tensor:
+        return conv2d(x_, w_, b, case.stride, case.padding, case.dilation, case.groups
+                      ).tanh().sum()
+
+    both = grad(f, (0, 1))
+    assert gradcheck(lambda x_: _tensor(both(x_, w)[0]), x)
+    assert gradcheck(lambda w_: _tensor(both(x, w_)[1]), w)
+    assert gradcheck(lambda x_: _tensor(both(x_, w)[1]), x)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_wide_columns_in_batch_steps_match_loop_reference(groups: int,
+                                                          monkeypatch: Any) -> None:
+    """Two images per batch step, five images: the last step is partial; the output, the
+    input gradient and the weight gradient still match the loop reference."""
+    import nn.conv
+    monkeypatch.setattr(nn.conv, "_batch_step", lambda per_image: 2)
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((5, 8, 6, 7))
+    weight = rng.standard_normal((6, 8 // groups, 3, 3))
+    bias = rng.standard_normal(6)
+    geometry = (1, 2, 2, groups)
+    xt, wt = Tensor(x, requires_grad=True), Tensor(weight, requires_grad=True)
+    y = conv2d(xt, wt, Tensor(bias), *geometry)
+    np.testing.assert_allclose(y.data, conv_reference(x, weight, bias, *geometry), atol=1e-12)
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    eps = 1e-6
+    for value, gradient, which in ((x, xt.grad, 0), (weight, wt.grad, 1)):
+        probe = rng.standard_normal(value.shape)
+        plus = [x, weight]
+        minus = [x, weight]
+        plus[which], minus[which] = value + eps * probe, value - eps * probe
+        numeric = (np.sum(g * conv_reference(*plus, None, *geometry))
+                   - np.sum(g * conv_reference(*minus, None, *geometry))) / (2 * eps)
+        np.testing.assert_allclose(np.sum(gradient * probe), numeric, rtol=1e-6, atol=1e-8)
+
+
 def test_bias_second_derivative_through_channel_sum_passes_gradcheck() -> None:
     rng = np.random.default_rng(3)
     x, w, b = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3)), \
@@ -549,18 +599,23 @@ def test_unfold_and_fold_are_adjoint(kernel: Any, stride: Any, padding: Any,
     np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
 
 
-@pytest.mark.parametrize("channels", [2, 4])  # columns; whole rows (4+ channels, stride 1)
+@pytest.mark.parametrize("channels", [2, 4])  # columns; wide columns (4+ channels, stride 1)
 def test_weight_gradient_is_the_same_from_saved_columns_and_recomputed(channels: int) -> None:
-    """A plain backward takes the forward's columns (or rows); a second pass over a retained
-    graph (they are already taken) recomputes them: both give the same gradient, twice."""
+    """A plain backward takes the forward's columns (wide columns are always recomputed); a
+    second pass over a retained graph (the columns are already taken) recomputes them: both
+    give the same gradient, twice."""
     rng = np.random.default_rng(5)
     layer = Conv2d(channels, 3, 3, padding=1, dilation=2, groups=1, rng=rng)
     x = Tensor(rng.standard_normal((2, channels, 6, 6)).astype(np.float32))
     y = layer(x)
     y.sum().backward(retain_graph=True)
-    first = layer.weight.grad.copy()
+    first, first_bias = layer.weight.grad.copy(), layer.bias.grad.copy()
     y.sum().backward()
     np.testing.assert_allclose(layer.weight.grad, 2 * first, rtol=1e-6)
+    # the bias gradient: from the weight's GEMM (the columns' row of ones), then recomputed
+    np.testing.assert_allclose(layer.bias.grad, 2 * first_bias, rtol=1e-6)
+    np.testing.assert_allclose(first_bias, np.full(3, y.shape[0] * y.shape[2] * y.shape[3]),
+                               rtol=1e-6)
 
 
 def test_conv2d_under_no_grad_records_nothing_and_keeps_no_columns() -> None:
@@ -668,6 +723,31 @@ def test_conv2d_layer_float32_matches_pytorch() -> None:
     y.sum().backward()
     yt.sum().backward()
     np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(layer.weight.grad, theirs.weight.grad.numpy(), rtol=1e-4,
+                               atol=1e-4)
+    np.testing.assert_allclose(layer.bias.grad, theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("groups,dilation", [(1, 2), (2, 1)])
+def test_wide_column_layer_float32_matches_pytorch(groups: int, dilation: int) -> None:
+    """The stride-1 wide-column path in float32 (the bench's grouped and dilated layers,
+    smaller): output and every gradient stay float32 and match PyTorch."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(13)
+    layer = Conv2d(8, 8, 3, padding=dilation, dilation=dilation, groups=groups, rng=rng)
+    theirs = torch.nn.Conv2d(8, 8, 3, padding=dilation, dilation=dilation, groups=groups)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(layer.weight.data))
+        theirs.bias.copy_(torch.from_numpy(layer.bias.data))
+    x = rng.standard_normal((3, 8, 9, 10)).astype(np.float32)
+    xt, xs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ys = layer(xt), theirs(xs)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(g)
+    ys.backward(torch.from_numpy(g))
+    assert y.dtype == xt.grad.dtype == layer.weight.grad.dtype == np.float32
+    np.testing.assert_allclose(y.data, ys.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(xt.grad, xs.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(layer.weight.grad, theirs.weight.grad.numpy(), rtol=1e-4,
                                atol=1e-4)
     np.testing.assert_allclose(layer.bias.grad, theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-4)

@@ -109,6 +109,15 @@ def test_maxpool2d_ties_share_the_gradient_evenly() -> None:
     np.testing.assert_allclose(x.grad, [[[[third, third, 0, third], [third, 0, third, third]]]])
 
 
+def test_maxpool2d_ties_in_windows_of_256_or_more_entries_are_counted_exactly() -> None:
+    """Tie counts are small integers (uint8 up to 255 entries a window, wider beyond)."""
+    for size in (15, 16, 17):  # 225, 256 and 289 entries, all tied
+        x = Tensor(np.zeros((1, 2, size, size), dtype=np.float32), requires_grad=True)
+        MaxPool2d(size)(x).sum().backward()
+        assert x.grad.dtype == np.float32
+        np.testing.assert_allclose(x.grad, np.full(x.shape, 1 / size ** 2), rtol=1e-6)
+
+
 def test_maxpool2d_overlapping_windows_accumulate_and_split_ties() -> None:
     x = Tensor(np.array([[[[1.0, 4.0, 4.0]]]]), requires_grad=True)  # windows [1,4] and [4,4]
     MaxPool2d((1, 2), stride=1)(x).sum().backward()
