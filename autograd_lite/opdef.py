@@ -29,8 +29,8 @@ import numpy as np
 from .engine import Primitive, apply
 from .graph import Node
 
-__all__ = ["Op", "KINDS", "dual", "piecewise", "Mask", "is_node", "pair_front", "ieee",
-           "as_function", "named", "ARGUMENT_ERRORS"]
+__all__ = ["Op", "KINDS", "dual", "piecewise", "is_node", "pair_front", "ieee", "as_function",
+           "named", "ARGUMENT_ERRORS"]
 
 KINDS = ("unary", "binary", "reduction", "shape", "linalg", "selection", "loss", "composite",
          "internal")
@@ -115,28 +115,6 @@ def _step_vjp(g: Any, out: Any, x: Any, fn: Any) -> Any:
 
 
 _STEP = Primitive("step", _step_forward, _step_vjp)
-
-class Mask:
-    """A unary op's derivative that is 1 where `where(x, **params)` holds and 0 elsewhere
-    (relu, clip, nan_to_num), declared as `derivative=Mask(where)`.
-
-    Called, it is the dual-math derivative `piecewise(where, x)` (floats for Values, a
-    recorded step on Tensors). Declared as data, it lets the engine's VJP multiply ḡ by the
-    boolean mask itself on arrays, with no float copy of the mask: one pass over the data
-    fewer (relu's VJP on (64, 8, 26, 26) float32: 196 → 185 µs alone, more in a step,
-    where the float mask was one more array to allocate and fault in)."""
-
-    __slots__ = ("where",)
-
-    def __init__(self, where: Callable[..., Any]) -> None:
-        self.where = where
-
-    def __call__(self, x: Any, out: Any, **params: Any) -> Any:
-        return piecewise(lambda a: self.where(a, **params), x)
-
-    def __repr__(self) -> str:
-        return f"Mask({getattr(self.where, '__name__', self.where)!r})"
-
 
 Number = int | float
 
@@ -237,14 +215,6 @@ _NAMED = ("x", "y", "out")
 
 def _unary_vjp(derivative: Any, has_params: bool) -> Callable[..., Any]:
     """x̄ = ḡ · f'(x), with f'(x) as declared."""
-    if isinstance(derivative, Mask):
-        where = derivative.where
-
-        def masked(g: Any, out: Any, x: Any, **params: Any) -> Any:
-            if type(g) is np.ndarray and type(x) is np.ndarray:
-                return g * where(x, **params)  # ḡ times the boolean mask: ḡ's dtype
-            return g * derivative(x, out, **params)
-        return masked
     if derivative == "out":
         return lambda g, out, x: g * out
     if not callable(derivative):
@@ -272,9 +242,6 @@ def _binary_vjp(partial: Any) -> Callable[..., Any]:
 def as_function(derivative: Any, arity: int) -> Callable[..., Any]:
     """A declared derivative as a function of (x, out) (arity 1) or (x, y, out) (arity 2),
     for Values, which evaluate it at floats."""
-    if isinstance(derivative, Mask):  # at a float: 1.0 or 0.0, no array, no step
-        where = derivative.where
-        return lambda x, out, **params: 1.0 if where(x, **params) else 0.0
     if callable(derivative):
         return derivative
     if derivative in _NAMED:

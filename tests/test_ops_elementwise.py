@@ -826,8 +826,8 @@ def test_second_derivatives_match_pytorch(name: str) -> None:
 ])
 def test_mask_derivatives_pass_the_gradient_where_the_mask_holds_at_every_order(
         name: str, call: Callable[[Tensor], Tensor], passes: Callable[..., Any]) -> None:
-    """Ops declared with `derivative=Mask(where)`: on arrays ḡ is multiplied by the boolean
-    mask itself (float32 stays float32), on Tensors the mask is a step (second order 0), on
+    """Ops whose derivative is 1 where a predicate holds and 0 elsewhere: on arrays ḡ times
+    the mask (float32 stays float32), on Tensors the mask is a step (second order 0), on
     Values it is 1.0 or 0.0."""
     x = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, np.inf, -np.inf], dtype=np.float32)
     t = Tensor(x, requires_grad=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..opdef import Mask, Op, dual, ieee, piecewise
+from ..opdef import Op, dual, ieee, piecewise
 from ..validate import check_int
 from .selection import raw, where_of
 
@@ -65,14 +65,16 @@ def _clip_params(x: Any, lo: float | None = None, hi: float | None = None) -> di
     return {"lo": lo, "hi": hi}
 
 
-def _clip_inside(xr: Any, lo: float | None, hi: float | None) -> Any:
-    """Where the gradient of clip passes: lo ≤ x ≤ hi (the bounds included)."""
-    mask = np.ones(np.shape(xr), dtype=bool)
-    if lo is not None:
-        mask &= xr >= lo
-    if hi is not None:
-        mask &= xr <= hi
-    return mask
+def _clip_derivative(x: Any, out: Any, lo: float | None, hi: float | None) -> Any:
+    def inside(xr: Any) -> Any:  # the bounds included: the gradient passes there
+        mask = np.ones(np.shape(xr), dtype=bool)
+        if lo is not None:
+            mask &= xr >= lo
+        if hi is not None:
+            mask &= xr <= hi
+        return mask
+
+    return piecewise(inside, x)
 
 
 EXP = Op("exp", "unary", "eˣ; derivative eˣ (the output itself).",
@@ -101,7 +103,7 @@ SIGMOID = Op("sigmoid", "unary", "σ(x) = 1/(1 + e⁻ˣ), without overflow; deri
 
 
 RELU = Op("relu", "unary", "max(x, 0); derivative 1 for x > 0, else 0 (relu'(0) = 0).",
-          forward=lambda x: np.maximum(x, 0), derivative=Mask(_positive),
+          forward=lambda x: np.maximum(x, 0), derivative=lambda x, out: piecewise(_positive, x),
           scalar=lambda x: 0.0 if x <= 0 else x, value=True)
 
 
@@ -134,7 +136,7 @@ ABS = Op("abs", "unary", "|x|; derivative sign x (abs'(0) = 0).",
 CLIP = Op("clip", "unary",
           "x limited to [lo, hi] (either may be None); the gradient passes inside and at the "
           "bounds (as PyTorch), 0 outside.",
-          forward=lambda x, lo, hi: np.clip(x, lo, hi), derivative=Mask(_clip_inside),
+          forward=lambda x, lo, hi: np.clip(x, lo, hi), derivative=_clip_derivative,
           params=_clip_params, value=True, numpy=np.clip)
 
 
@@ -327,7 +329,7 @@ NAN_TO_NUM = Op("nan_to_num", "unary",
                 "a value was replaced.",
                 forward=lambda x, nan, posinf, neginf: np.nan_to_num(x, nan=nan, posinf=posinf,
                                                                       neginf=neginf),
-                derivative=Mask(lambda x, **params: np.isfinite(x)),
+                derivative=lambda x, out, **params: piecewise(np.isfinite, x),
                 params=_nan_to_num_params, value=True, numpy=np.nan_to_num)
 
 
