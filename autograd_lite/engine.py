@@ -439,9 +439,11 @@ def _unbroadcast(g: Any, shape: tuple[int, ...], op: str) -> Any:
     total = np.add.reduce if type(g) is _ndarray else type(g).sum
     lead = g.ndim - len(shape)
     if lead > 0:
-        if type(g) is _ndarray and g.dtype.kind == "f" and g.flags.c_contiguous and g.size:
+        if type(g) is _ndarray and g.size >= 4096 and g.dtype.kind == "f" and \
+                g.flags.c_contiguous:
             # the added leading axes as a GEMV 1ᵀ G on G = g as (rows, rest): a bias's
-            # gradient from (128, 256) float32 in 3 µs, 13 µs as np.add.reduce over axis 0
+            # gradient from (512, 192) float32 in 4.7 µs, 12 µs as np.add.reduce over axis
+            # 0 (580 → 33 µs on (43264, 8)); below ~4096 elements the calls cost more
             rest = g.shape[lead:]
             rows = g.reshape(-1, math.prod(rest))
             g = (np.ones(rows.shape[0], dtype=g.dtype) @ rows).reshape(rest)
