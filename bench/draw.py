@@ -28,8 +28,12 @@ from typing import Any
 
 import numpy as np
 
-import autograd_lite
-from autograd_lite import Tensor, Value, draw_graph
+# the project's root first: `python bench/draw.py` puts bench/ on the path, where bench/nn.py
+# would otherwise shadow the nn package
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import autograd_lite  # noqa: E402
+from autograd_lite import Tensor, Value, draw_graph  # noqa: E402
 
 Workload = tuple[str, Callable[[], Any]]
 
@@ -128,9 +132,9 @@ def layout_seconds(program: str, source: str, timeout: float) -> float:
     return time.perf_counter() - start
 
 
-def retain_cost(steps: int = 50, reps: int = 5) -> None:
-    """What `backward(retain_grad=True)` costs on W4's MLP step (784-256-128-10, batch 128):
-    CPU time per step with and without it, and the bytes of the interior gradients kept."""
+def w4_mlp() -> tuple[Any, Tensor, np.ndarray]:
+    """bench/tensor.py's W4 network as nn layers (784-256-128-10, ReLU), seeded, with a batch
+    of 128 inputs and labels."""
     import nn
 
     autograd_lite.manual_seed(0)
@@ -138,7 +142,15 @@ def retain_cost(steps: int = 50, reps: int = 5) -> None:
                           nn.Linear(128, 10))
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((128, 784), dtype=np.float32))
-    labels = rng.integers(0, 10, 128)
+    return model, x, rng.integers(0, 10, 128)
+
+
+def retain_cost(steps: int = 50, reps: int = 5) -> None:
+    """What `backward(retain_grad=True)` costs on W4's MLP step (784-256-128-10, batch 128):
+    CPU time per step with and without it, and the bytes of the interior gradients kept."""
+    import nn
+
+    model, x, labels = w4_mlp()
     kept = 0
 
     def step(retain: bool) -> None:
@@ -187,12 +199,7 @@ def module_overhead(reps: int = 5) -> None:
     double, small = Double(), Tensor(np.ones(4, np.float32), requires_grad=True)
     call = per_call(lambda: double(small), 20_000)
     forward = per_call(lambda: double.forward(small), 20_000)
-    autograd_lite.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                          nn.Linear(128, 10))
-    rng = np.random.default_rng(0)
-    x = Tensor(rng.standard_normal((128, 784), dtype=np.float32))
-    labels = rng.integers(0, 10, 128)
+    model, x, labels = w4_mlp()
 
     def step() -> None:
         model.zero_grad()
