@@ -39,30 +39,76 @@ def _channel_sum(a: Any) -> Any:
             ).reshape(n, c).sum(axis=0)
 
 
-def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Σ over N, H, W of a·b, (N, C, H, W) arrays → (C,): one dot product per (n, c) row,
+def _per_channel(v: Any) -> Any:
+    """(C,) → (1, C, 1, 1), to broadcast over N, H and W (the Tensor path)."""
+    return v.reshape(1, -1, 1, 1)
+
+
+# --- the array paths: row-vector operands, a block of images at a time ---------------------
+# Measured on (64, 16, 28, 28) float32, one core:
+# - numpy multiplies by a stride-0 operand without SIMD once there is more than one row:
+#   x · (1, C, 1, 1) takes 0.25 ns per element even in cache, against 0.1 for two
+#   contiguous operands. So each per-channel constant is spread into a row vector of C·H·W
+#   entries (a few kB, ~2 µs to build) and the batch is seen as N rows of C·H·W: a pass
+#   over the batch 384 → 219 µs.
+# - passes that follow one another on a block of images (~256 kB) find it in cache: the
+#   forward's two loops 0.74 → 0.67 ms against whole-batch passes. (Not storing x − μ and
+#   making it again per block, as PyTorch's kernel does, was slower: 3 more passes.)
+# - reading the batch by BLAS (a GEMV with ones) is the cheapest pass of all.
+
+_BLOCK_BYTES = 1 << 18
+
+
+def _spread(v: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(C,) → (C·H·W,): each channel's value repeated over its H·W pixels, against the rows
+    of `_rows(x)`."""
+    return np.repeat(v, x.shape[2] * x.shape[3])
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) → (N, C·H·W), a view of a C-contiguous array."""
+    return a.reshape(a.shape[0], -1)
+
+
+def _blocks(x: np.ndarray) -> list[slice]:
+    """Slices of whole images along N, each about `_BLOCK_BYTES` (at least one image)."""
+    step = max(1, _BLOCK_BYTES // max(1, x[0].nbytes))
+    return [slice(i, i + step) for i in range(0, x.shape[0], step)]
+
+
+def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ over H, W of a·b for (N, C, H, W) arrays → (N, C): a dot product per (n, c) row,
     without the a·b temporary (np.vecdot reads both once)."""
     n, c = a.shape[:2]
-    return np.vecdot(a.reshape(n * c, -1), b.reshape(n * c, -1)).reshape(n, c).sum(axis=0)
-
-
-def _per_channel(v: Any) -> Any:
-    """(C,) → (1, C, 1, 1), to broadcast over N, H and W."""
-    return v.reshape(1, -1, 1, 1)
+    return np.vecdot(a.reshape(n * c, -1), b.reshape(n * c, -1)).reshape(n, c)
 
 
 def _batch_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, eps: float,
                         stats: dict[str, np.ndarray]) -> np.ndarray:
     """y = γ (x − μ)/√(σ² + eps) + β with the batch's μ and σ²; they go into `stats` (for
     the caller's running averages), with x − μ (for the backward: it is the one full-size
-    array the VJP needs besides ḡ, so it is kept rather than recomputed)."""
+    array the VJP needs besides ḡ, so it is kept rather than recomputed).
+
+    μ by a GEMV; x − μ a block at a time with its squares summed while the block is in
+    cache (σ² from the centred values: exact for any μ, no E[x²] − μ²); then y."""
+    x = np.ascontiguousarray(x)
     n = x.size // x.shape[1]
     mean = _channel_sum(x) / n
-    centred = x - _per_channel(mean)
-    var = _channel_dot(centred, centred) / n  # two passes: exact for any mean
+    shift = _spread(mean, x)
+    centred = np.empty(x.shape, dtype=np.result_type(x, shift))
+    squares = np.empty(x.shape[:2], dtype=centred.dtype)
+    xr, cr, blocks = _rows(x), _rows(centred), _blocks(x)
+    for b in blocks:
+        np.subtract(xr[b], shift, out=cr[b])
+        squares[b] = _row_dots(centred[b], centred[b])
+    var = squares.sum(axis=0) / n
     inv = 1 / np.sqrt(var + eps)
-    y = centred * _per_channel(weight * inv)
-    y += _per_channel(bias)
+    scale, offset = _spread(weight * inv, x), _spread(bias, x)
+    y = np.empty(x.shape, dtype=np.result_type(centred, scale, offset))
+    yr = _rows(y)
+    for b in blocks:
+        np.multiply(cr[b], scale, out=yr[b])
+        yr[b] += offset
     stats.update(mean=mean, var=var, inv=inv, centred=centred)
     return y
 
@@ -71,24 +117,32 @@ def _batch_norm_vjp(g: Any, out: Any, x: Any, weight: Any, bias: Any, *, eps: fl
                     stats: dict[str, np.ndarray]) -> list[Any]:
     """[x̄, γ̄, β̄] (see the module doc):
 
-        x̄ = s·(ḡ − β̄/n) − (x − μ)·s·γ̄/(n·√(σ² + eps)),   s = γ/√(σ² + eps)
+        x̄ = s·(ḡ − (x − μ)·k − β̄/n),   s = γ/√(σ² + eps),   k = γ̄/(n·√(σ² + eps))
 
-    On arrays (a plain backward) with the forward's μ, σ² and x − μ, in place where the
-    arrays are this function's own; on Tensors (create_graph) the same formula in recorded
-    ops, μ and σ² recomputed from x so that their dependence on x is differentiated."""
+    On arrays (a plain backward) with the forward's μ, σ² and x − μ, which is turned into
+    (x − μ)·k + β̄/n in place (the VJP owns it: popped from `stats`, so a second pass
+    recomputes it), a block of images at a time; on Tensors (create_graph) the same
+    formula in recorded ops, μ and σ² recomputed from x so that their dependence on x is
+    differentiated."""
     n = x.size // x.shape[1]
     if isinstance(g, np.ndarray):
+        x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
         inv = stats["inv"]
         centred = stats.pop("centred", None)  # taken: a second pass recomputes it
         if centred is None:
-            centred = x - _per_channel(stats["mean"])
+            centred = (_rows(x) - _spread(stats["mean"], x)).reshape(x.shape)
         gb = _channel_sum(g)
-        gw = _channel_dot(g, centred) * inv  # Σ ḡ x̂
-        scale = weight * inv
-        gx = g * _per_channel(scale)
-        gx -= _per_channel(scale * gb / n)
-        centred *= _per_channel(scale * inv * gw / n)
-        gx -= centred
+        gw = _row_dots(g, centred).sum(axis=0) * inv  # Σ ḡ x̂
+        k, m = _spread(inv * gw / n, x), _spread(gb / n, x)
+        scale = _spread(weight * inv, x)
+        gx = np.empty(x.shape, dtype=np.result_type(g, centred, scale))
+        gr, cr, gxr = _rows(g), _rows(centred), _rows(gx)
+        for b in _blocks(x):
+            c = cr[b]
+            c *= k
+            c += m
+            np.subtract(gr[b], c, out=gxr[b])
+            gxr[b] *= scale
         return [gx, gw, gb]
     mean = _channel_sum(x) / n
     centred = x - _per_channel(mean)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, grad, gradcheck
-from nn import BatchNorm2d, Parameter
+from nn import BatchNorm2d, Parameter, batchnorm
 
 
 def _layer(c: int, rng: np.random.Generator, **kwargs: Any) -> BatchNorm2d:
@@ -79,6 +79,45 @@ def test_second_derivatives_pass_gradcheck() -> None:
     assert gradcheck(lambda x_: _tensor(both(x_, gamma)[0]), x)     # ∂²/∂x²
     assert gradcheck(lambda w_: _tensor(both(x, w_)[0]), gamma)     # ∂²/∂γ∂x
     assert gradcheck(lambda x_: _tensor(both(x_, gamma)[1]), x)     # ∂²/∂x∂γ
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_array_paths_over_several_blocks_equal_the_recorded_formula(
+        monkeypatch: pytest.MonkeyPatch, dtype: type) -> None:
+    # blocks of 2 images over a batch of 5 (the last block short), a transposed (strided)
+    # input: the plain backward's blocked array code against the create_graph path's
+    # recorded Tensor formula; the caller's x and ḡ unchanged; a second pass over the
+    # retained graph (x − μ made again) adds the same gradients once more
+    monkeypatch.setattr(batchnorm, "_BLOCK_BYTES", 2 * 3 * 4 * 5 * np.dtype(dtype).itemsize)
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((5, 3, 5, 4)) * 3 + 2).astype(dtype).transpose(0, 1, 3, 2)
+    g = rng.standard_normal((5, 3, 4, 5)).astype(dtype)
+    x0, g0 = x.copy(), g.copy()
+    tol = dict(rtol=1e-11, atol=1e-12) if dtype is np.float64 else dict(rtol=2e-5, atol=2e-5)
+    grads = []
+    for create_graph in (False, True):
+        bn = BatchNorm2d(3)
+        bn.weight = Parameter(rng.standard_normal(3), dtype=dtype)
+        bn.bias = Parameter(rng.standard_normal(3), dtype=dtype)
+        if grads:  # the same γ, β on both sides
+            bn.weight.data[...], bn.bias.data[...] = grads[0][4], grads[0][5]
+        xt = Tensor(x, requires_grad=True)
+        y = bn(xt)
+        y.backward(g, create_graph=create_graph, retain_graph=True)
+        got = [np.asarray(getattr(t.grad, "data", t.grad)).copy()
+               for t in (xt, bn.weight, bn.bias)]
+        assert y.dtype == got[0].dtype == got[1].dtype == dtype
+        if not create_graph:
+            y.backward(g)  # the retained graph, again: the same gradients added once more
+            for first, t in zip(got, (xt, bn.weight, bn.bias), strict=True):
+                np.testing.assert_allclose(t.grad, 2 * first, **tol)
+        grads.append([y.data, *got, bn.weight.data.copy(), bn.bias.data.copy()])
+    for plain, recorded in zip(grads[0][:4], grads[1][:4], strict=True):
+        np.testing.assert_allclose(plain, recorded, **tol)
+    np.testing.assert_allclose(grads[0][0], _formula(x0.astype(np.float64), grads[0][4],
+                                                     grads[0][5], 1e-5), **tol)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(g, g0)
 
 
 def test_running_statistics_follow_pytorch_update_rule_and_eval_uses_them() -> None:
