@@ -485,7 +485,7 @@ def seed_for(root: Any, gradient: Any) -> np.ndarray:
         return np.ones(data.shape, data.dtype)
     given = gradient._data if isinstance(gradient, Node) else gradient
     try:
-        seed = np.array(given)  # no dtype yet: a string must be refused, not parsed
+        seed = np.asarray(given)  # no dtype yet: a string must be refused, not parsed
     except (TypeError, ValueError) as e:
         raise TypeError(f"backward: gradient must be a tensor, array or number, got "
                         f"{type(gradient).__name__} ({e})") from None
@@ -496,7 +496,12 @@ def seed_for(root: Any, gradient: Any) -> np.ndarray:
     if seed.shape != data.shape:
         raise ValueError(f"backward: gradient has shape {seed.shape} but the output has shape "
                          f"{data.shape}; they must match")
-    return seed
+    # The caller's array is not copied (3.2 MB took 0.23 ms of a BatchNorm2d step): a plain
+    # sweep only reads its ḡ, VJPs never write into it, and every `.grad` it could reach is
+    # made an array of its own (`_owned`: here the view's base marks it as borrowed). A view
+    # also gives each sweep's seed its own identity. (Under create_graph, Tensor.backward
+    # copies it: the recorded graph outlives the call.)
+    return seed.view() if seed is given else seed
 
 
 def backward(root: Node, gradient: Any, retain_graph: bool = False, create_graph: bool = False,
@@ -595,8 +600,8 @@ def _sweep_into_grads(order: list[Node], retain_graph: bool,
         if g is None:  # nothing flows here (e.g. a non-differentiable input)
             continue
         node._adjoint = None
-        if node._retains_grad:
-            node.grad = g if node.grad is None else node.grad + g
+        if node._retains_grad:  # (owned: the root's adjoint is the caller's seed)
+            node.grad = _owned(g, None) if node.grad is None else node.grad + g
         if not node._parents:
             continue  # a leaf: nothing to push, no rule to free
         pull(node, g)

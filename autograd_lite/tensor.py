@@ -324,7 +324,7 @@ class Tensor(Node):
             retain_graph = check_flag(retain_graph, "backward", "retain_graph")
             create_graph = check_flag(create_graph, "backward", "create_graph")
         seed = engine.seed_for(self, gradient)
-        engine.backward(self, _constant(seed) if create_graph else seed, retain_graph,
+        engine.backward(self, _constant(seed.copy()) if create_graph else seed, retain_graph,
                         create_graph, retain_grad=retain_grad)
 
     @property

@@ -10,9 +10,10 @@ and the VJP (ḡ = ∂L/∂y), derived once for all three inputs:
 
 Why fused: written with Tensor ops (as `BatchNorm1d` is) the layer records about ten ops,
 each a full pass over the activations forward and back, and its channel means reduce along
-strided axes; here the sums are GEMVs (ones @ rows) and row dot products, and forward and
-backward are five full passes each. Under `create_graph=True` the VJP runs the same formula
-in recorded Tensor ops, so second derivatives come without extra code.
+strided axes; here the sums are GEMVs (ones @ rows) and row dot products, the forward is
+four passes over the batch besides its GEMV and the backward five (see "the array paths"
+below). Under `create_graph=True` the VJP runs the same formula in recorded Tensor ops, so
+second derivatives come without extra code.
 """
 
 from __future__ import annotations

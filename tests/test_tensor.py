@@ -295,6 +295,37 @@ def test_user_gradient_array_is_not_aliased_by_any_grad():
     np.testing.assert_array_equal(x.grad, [0.5, 0.25])
 
 
+def test_backward_reads_the_callers_gradient_without_changing_or_keeping_it():
+    # the seed is the caller's array, not a copy: no VJP may write into it, and no `.grad`
+    # (retain_grad=True gives every node one) may be it or a view of it
+    x = leaf(np.linspace(-1.0, 1.0, 12).reshape(3, 4))
+    y = ((x * 2.0).tanh() + x).reshape(4, 3)
+    g = np.arange(12.0).reshape(4, 3)
+    before = g.copy()
+    y.backward(g, retain_graph=True, retain_grad=True)
+    np.testing.assert_array_equal(g, before)
+    first = x.grad.copy()
+    assert not np.shares_memory(y.grad, g)
+    g[:] = 0.0
+    np.testing.assert_array_equal(y.grad, before)
+    x.grad = None
+    y.backward(g)  # the same array object again, now zeros: a fresh sweep, zero gradient
+    np.testing.assert_array_equal(x.grad, np.zeros((3, 4)))
+    assert np.any(first != 0)
+
+
+def test_create_graph_keeps_its_own_copy_of_the_gradient():
+    x = leaf([1.0, 2.0])
+    g = np.array([3.0, 5.0])
+    (x ** 3).backward(g, create_graph=True)
+    gx = x.grad  # 3x² ḡ, recorded
+    g[:] = 100.0  # after the call: the recorded graph must not see it
+    x.grad = None
+    gx.sum().backward()
+    np.testing.assert_allclose(x.grad.data if isinstance(x.grad, Tensor) else x.grad,
+                               [6.0 * 1.0 * 3.0, 6.0 * 2.0 * 5.0])
+
+
 # --- backward errors --------------------------------------------------------------------
 
 def test_backward_on_a_non_scalar_needs_a_gradient_or_a_sum():
