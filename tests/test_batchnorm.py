@@ -81,19 +81,26 @@ def test_second_derivatives_pass_gradcheck() -> None:
     assert gradcheck(lambda x_: _tensor(both(x_, gamma)[1]), x)     # ∂²/∂x∂γ
 
 
+@pytest.mark.parametrize("mean", [2.0, 300.0])  # σ = 3: the one-pass σ², then the exact one
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_array_paths_over_several_blocks_equal_the_recorded_formula(
-        monkeypatch: pytest.MonkeyPatch, dtype: type) -> None:
+        monkeypatch: pytest.MonkeyPatch, dtype: type, mean: float) -> None:
     # blocks of 2 images over a batch of 5 (the last block short), a transposed (strided)
     # input: the plain backward's blocked array code against the create_graph path's
     # recorded Tensor formula; the caller's x and ḡ unchanged; a second pass over the
-    # retained graph (x − μ made again) adds the same gradients once more
+    # retained graph (x − μ made again where it was kept) adds the same gradients again
     monkeypatch.setattr(batchnorm, "_BLOCK_BYTES", 2 * 3 * 4 * 5 * np.dtype(dtype).itemsize)
     rng = np.random.default_rng(9)
-    x = (rng.standard_normal((5, 3, 5, 4)) * 3 + 2).astype(dtype).transpose(0, 1, 3, 2)
+    x = (rng.standard_normal((5, 3, 5, 4)) * 3 + mean).astype(dtype).transpose(0, 1, 3, 2)
+    stats: dict[str, Any] = {}
+    batchnorm._batch_norm_forward(x, np.ones(3, dtype), np.zeros(3, dtype), eps=1e-5,
+                                  stats=stats)
+    assert stats["one_pass"] is (mean == 2.0)
     g = rng.standard_normal((5, 3, 4, 5)).astype(dtype)
     x0, g0 = x.copy(), g.copy()
     tol = dict(rtol=1e-11, atol=1e-12) if dtype is np.float64 else dict(rtol=2e-5, atol=2e-5)
+    if dtype is np.float32 and mean > 100:  # μ's float32 sum: errors of ~1e-7 · μ/σ
+        tol = dict(rtol=1e-4, atol=2e-4)
     grads = []
     for create_graph in (False, True):
         bn = BatchNorm2d(3)
@@ -116,8 +123,31 @@ def test_array_paths_over_several_blocks_equal_the_recorded_formula(
         np.testing.assert_allclose(plain, recorded, **tol)
     np.testing.assert_allclose(grads[0][0], _formula(x0.astype(np.float64), grads[0][4],
                                                      grads[0][5], 1e-5), **tol)
+    assert np.all(np.isfinite(grads[0][1]))
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(g, g0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_is_accurate_on_either_side_of_the_one_pass_variance_limit(dtype: type
+                                                                          ) -> None:
+    # σ² = E[x²] − μ² only where μ² ≤ 3σ²; beyond, x − μ is formed (exact for any μ)
+    rng = np.random.default_rng(10)
+    w, b = rng.standard_normal(3), rng.standard_normal(3)
+    cases = [(0.0, True, 1e-6), (-0.5, True, 1e-6), (3.0, False, 1e-6), (1e3, False, 2e-4)]
+    for mean, one_pass, err32 in cases:
+        x = (rng.standard_normal((6, 3, 5, 5)) + mean).astype(dtype)
+        stats: dict[str, Any] = {}
+        y = batchnorm._batch_norm_forward(x, w.astype(dtype), b.astype(dtype), eps=1e-5,
+                                          stats=stats)
+        assert stats["one_pass"] is one_pass and y.dtype == dtype
+        err = np.max(np.abs(y - _formula(x.astype(np.float64), w, b, 1e-5)))
+        assert err <= (1e-12 if dtype is np.float64 else err32), (mean, err)
+    x[0, 1, 2, 3] = np.nan  # a nan: its channel nan, the others as before
+    stats = {}
+    y = batchnorm._batch_norm_forward(x, w.astype(dtype), b.astype(dtype), eps=1e-5,
+                                      stats=stats)
+    assert np.all(np.isnan(y[:, 1])) and np.all(np.isfinite(y[:, [0, 2]]))
 
 
 def test_running_statistics_follow_pytorch_update_rule_and_eval_uses_them() -> None:
