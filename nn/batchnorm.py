@@ -12,10 +12,9 @@ Why fused: written with Tensor ops (as `BatchNorm1d` is) the layer records about
 each a full pass over the activations forward and back, and its channel means reduce along
 strided axes; here the sums are GEMVs (ones @ rows) and row dot products, and besides
 them the forward makes two passes over the batch and the backward four (see "the array
-paths" below; the forward makes two more when the batch mean is large against its
-spread: it forms x − μ). Under
-`create_graph=True` the VJP runs the same formula in recorded Tensor ops, so second
-derivatives come without extra code.
+paths" below; the forward makes two more, forming x − μ, when the batch mean is large
+against its spread). Under `create_graph=True` the VJP runs the same formula in recorded
+Tensor ops, so second derivatives come without extra code.
 """
 
 from __future__ import annotations
