@@ -100,19 +100,18 @@ def _batch_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, 
 
     μ and E[x²] by a GEMV and row dot products, each one read of x. Where that σ² is
     exact enough (μ² ≤ 3σ² in every channel: the usual case), y = x·s + (β − μ·s) in two
-    passes and nothing else is kept. Otherwise x − μ is formed a block at a time, its
-    squares summed while the block is in cache (exact for any μ), and kept for the
-    backward (`stats["centred"]`)."""
+    passes and nothing else is kept. Otherwise c = x − μ̃ (μ̃ the rounded mean) is formed a
+    block at a time and kept for the backward (`stats["centred"]`), with the corrected
+    two-pass statistics: δ = Σ c / n (μ̃'s rounding error: in float32 ~1e-7·|μ|, which
+    would otherwise shift every output by δ/σ), σ² = Σ c² / n − δ², μ = μ̃ + δ, and
+    y = c·s + (β − δ·s)."""
     x = np.ascontiguousarray(x)
     n = x.size // x.shape[1]
     mean = _channel_sum(x) / n
     var = _row_dots(x, x).sum(axis=0) / n - mean * mean
     xr, blocks = _rows(x), _blocks(x)
     if np.all(mean * mean <= _ONE_PASS_RATIO * var):
-        inv = 1 / np.sqrt(var + eps)
-        factor = weight * inv
-        scale, offset = _spread(factor, x), _spread(bias - mean * factor, x)
-        source = xr
+        source, offset = xr, mean  # y = source·s + (β − offset·s)
     else:
         shift = _spread(mean, x)
         centred = np.empty(x.shape, dtype=np.result_type(x, shift))
@@ -121,15 +120,18 @@ def _batch_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *, 
         for b in blocks:
             np.subtract(xr[b], shift, out=source[b])
             squares[b] = _row_dots(centred[b], centred[b])
-        var = squares.sum(axis=0) / n
-        inv = 1 / np.sqrt(var + eps)
-        scale, offset = _spread(weight * inv, x), _spread(bias, x)
-        stats["centred"] = centred
-    y = np.empty(x.shape, dtype=np.result_type(source, scale, offset))
+        offset = _channel_sum(centred) / n  # δ
+        var = squares.sum(axis=0) / n - offset * offset
+        stats.update(centred=centred, rounded=mean, residual=offset)
+        mean = mean + offset
+    inv = 1 / np.sqrt(var + eps)
+    factor = weight * inv
+    scale, shift = _spread(factor, x), _spread(bias - offset * factor, x)
+    y = np.empty(x.shape, dtype=np.result_type(source, scale, shift))
     yr = _rows(y)
     for b in blocks:
         np.multiply(source[b], scale, out=yr[b])
-        yr[b] += offset
+        yr[b] += shift
     stats.update(mean=mean, var=var, inv=inv, one_pass="centred" not in stats)
     return y
 
@@ -140,30 +142,29 @@ def _batch_norm_vjp(g: Any, out: Any, x: Any, weight: Any, bias: Any, *, eps: fl
 
         x̄ = s·(ḡ − (x − μ)·k − β̄/n),   s = γ/√(σ² + eps),   k = γ̄/(n·√(σ² + eps))
 
-    On arrays (a plain backward) with the forward's μ and σ², a block of images at a time.
-    After the forward's one-pass σ² (|μ| ≤ √3·σ, so nothing cancels badly) from x:
-    Σ ḡ(x − μ) = Σ ḡx − μ Σ ḡ and (x − μ)·k + β̄/n = x·k + (β̄/n − μk), formed in x̄'s
-    own array. Else with the forward's x − μ, turned into (x − μ)·k + β̄/n in place (the
-    VJP owns it: popped from `stats`, so a second pass recomputes it). On Tensors
-    (create_graph) the same formula in recorded ops, μ and σ² recomputed from x so that
-    their dependence on x is differentiated."""
+    On arrays (a plain backward) with the forward's statistics, a block of images at a
+    time, from the forward's source a with x − μ = a − m: after the one-pass σ² (|μ| ≤
+    √3·σ, so nothing cancels badly) a = x and m = μ; else a = x − μ̃, the forward's kept
+    array (popped from `stats`: a second pass over a retained graph forms it again), and
+    m = δ. Then Σ ḡ(x − μ) = Σ ḡa − m Σ ḡ and (x − μ)·k + β̄/n = a·k + (β̄/n − mk), formed
+    in x̄'s own array. On Tensors (create_graph) the same formula in recorded ops, μ and σ²
+    recomputed from x so that their dependence on x is differentiated."""
     n = x.size // x.shape[1]
     if isinstance(g, np.ndarray):
         x, g = np.ascontiguousarray(x), np.ascontiguousarray(g)
-        inv, mean = stats["inv"], stats["mean"]
-        gb = _channel_sum(g)
+        inv = stats["inv"]
         if stats["one_pass"]:
-            gw = (_row_dots(g, x).sum(axis=0) - mean * gb) * inv  # Σ ḡ x̂
-            k = inv * gw / n
-            source, shift = _rows(x), _spread(gb / n - mean * k, x)
+            source, offset = _rows(x), stats["mean"]
         else:
-            centred = stats.pop("centred", None)  # taken: a second pass recomputes it
+            centred = stats.pop("centred", None)  # taken: a second pass forms it again
             if centred is None:
-                centred = (_rows(x) - _spread(mean, x)).reshape(x.shape)
-            gw = _row_dots(g, centred).sum(axis=0) * inv  # Σ ḡ x̂
-            k = inv * gw / n
-            source, shift = _rows(centred), _spread(gb / n, x)
-        scale, k = _spread(weight * inv, x), _spread(k, x)
+                centred = _rows(x) - _spread(stats["rounded"], x)
+            source, offset = _rows(centred), stats["residual"]
+        gb = _channel_sum(g)
+        gw = (_row_dots(g, source.reshape(x.shape)).sum(axis=0) - offset * gb) * inv  # Σ ḡ x̂
+        k = inv * gw / n
+        shift, scale = _spread(gb / n - offset * k, x), _spread(weight * inv, x)
+        k = _spread(k, x)
         gx = np.empty(x.shape, dtype=np.result_type(g, source, scale))
         gr, gxr = _rows(g), _rows(gx)
         for b in _blocks(x):
